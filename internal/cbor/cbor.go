@@ -1,0 +1,394 @@
+// Package cbor is a strict, allocation-free reader for the subset of CBOR
+// (RFC 8949) that WebAuthn uses: the attestationObject (W3C WebAuthn L3 §6.5),
+// COSE keys (RFC 9052 §7) and authenticator extension outputs (§9).
+//
+// A Reader is consumed from the front, in the style of
+// golang.org/x/crypto/cryptobyte: every Read method returns false and leaves
+// the Reader unspecified when the input does not hold what was asked for, and
+// every result is a view into the input, which must stay unmodified while the
+// results are used.
+//
+// What is rejected everywhere: indefinite lengths (additional information 31),
+// the reserved additional information values 28-30, tags (major type 6),
+// two-byte simple values below 32 (not well-formed), lengths or counts larger
+// than what remains of the input, invalid UTF-8 in text strings, nesting deeper
+// than MaxDepth, maps with more than MaxMapPairs pairs, and duplicate map keys.
+// Non-minimal length encodings are accepted, as by most decoders, and keys are
+// compared by value so that 0x01 and 0x18 0x01 are the same key.
+package cbor
+
+import (
+	"bytes"
+	"math"
+	"unicode/utf8"
+)
+
+// Major types (RFC 8949 §3.1).
+const (
+	MajorUint   = 0
+	MajorNegInt = 1
+	MajorBytes  = 2
+	MajorText   = 3
+	MajorArray  = 4
+	MajorMap    = 5
+	MajorTag    = 6
+	MajorSimple = 7
+)
+
+// MaxDepth bounds nesting. WebAuthn's deepest structure is a compound
+// attestation statement (attObj → attStmt → array → statement → x5c array → bytes: 5);
+// 16 leaves room for extension outputs while keeping recursion shallow.
+const MaxDepth = 16
+
+// MaxMapPairs bounds the pairs of one map. Duplicate detection compares every key
+// with every earlier one without allocating (quadratic), so the bound keeps a
+// hostile map to at most MaxMapPairs²/2 key comparisons; no WebAuthn map has
+// more than a dozen members.
+const MaxMapPairs = 256
+
+// MaxInputLen bounds what SkipItem walks: key positions are kept as 32-bit
+// offsets, and no WebAuthn message comes near 4 GiB.
+const MaxInputLen = math.MaxUint32
+
+// Reader consumes CBOR items from the front of a byte slice.
+type Reader []byte
+
+// Empty reports whether the Reader has been fully consumed.
+func (r *Reader) Empty() bool { return len(*r) == 0 }
+
+// head reads an item head: major type and argument. For majors 2-5 the argument
+// is a length or count; for major 7 it is the simple value or the float bits.
+func (r *Reader) head(major *byte, arg *uint64) bool {
+	b := *r
+	if len(b) == 0 {
+		return false
+	}
+	m, ai := b[0]>>5, b[0]&0x1f
+	var v uint64
+	var n int
+	switch {
+	case ai < 24:
+		v, n = uint64(ai), 1
+	case ai == 24:
+		if len(b) < 2 {
+			return false
+		}
+		v, n = uint64(b[1]), 2
+		if m == MajorSimple && v < 32 {
+			return false // RFC 8949 §3.3: not well-formed
+		}
+	case ai == 25:
+		if len(b) < 3 {
+			return false
+		}
+		v, n = uint64(b[1])<<8|uint64(b[2]), 3
+	case ai == 26:
+		if len(b) < 5 {
+			return false
+		}
+		v, n = uint64(b[1])<<24|uint64(b[2])<<16|uint64(b[3])<<8|uint64(b[4]), 5
+	case ai == 27:
+		if len(b) < 9 {
+			return false
+		}
+		v = uint64(b[1])<<56 | uint64(b[2])<<48 | uint64(b[3])<<40 | uint64(b[4])<<32 |
+			uint64(b[5])<<24 | uint64(b[6])<<16 | uint64(b[7])<<8 | uint64(b[8])
+		n = 9
+	default: // 28-30 reserved, 31 indefinite length or break
+		return false
+	}
+	if m == MajorTag {
+		return false
+	}
+	*major, *arg = m, v
+	*r = b[n:]
+	return true
+}
+
+// PeekMajor reports the major type of the next item without consuming it.
+func (r *Reader) PeekMajor(major *byte) bool {
+	if len(*r) == 0 {
+		return false
+	}
+	*major = (*r)[0] >> 5
+	return true
+}
+
+// ReadUint reads an unsigned integer (major type 0).
+func (r *Reader) ReadUint(out *uint64) bool {
+	s := *r
+	var m byte
+	var v uint64
+	if !s.head(&m, &v) || m != MajorUint {
+		return false
+	}
+	*r, *out = s, v
+	return true
+}
+
+// ReadInt reads an integer (major type 0 or 1) that fits in an int64.
+func (r *Reader) ReadInt(out *int64) bool {
+	s := *r
+	var m byte
+	var v uint64
+	if !s.head(&m, &v) || (m != MajorUint && m != MajorNegInt) || v > math.MaxInt64 {
+		return false
+	}
+	if m == MajorUint {
+		*out = int64(v)
+	} else {
+		*out = -1 - int64(v)
+	}
+	*r = s
+	return true
+}
+
+// readString reads a byte or text string of the given major type.
+func (r *Reader) readString(major byte, out *[]byte) bool {
+	s := *r
+	var m byte
+	var n uint64
+	if !s.head(&m, &n) || m != major || n > uint64(len(s)) {
+		return false
+	}
+	v := s[:n:n]
+	if major == MajorText && !utf8.Valid(v) {
+		return false
+	}
+	*out, *r = v, s[n:]
+	return true
+}
+
+// ReadBytes reads a byte string (major type 2); out is a view into the input.
+func (r *Reader) ReadBytes(out *[]byte) bool { return r.readString(MajorBytes, out) }
+
+// ReadText reads a UTF-8 text string (major type 3); out is a view into the input.
+func (r *Reader) ReadText(out *[]byte) bool { return r.readString(MajorText, out) }
+
+// ReadArray reads an array header (major type 4). The count is checked against
+// what remains (every item takes at least one byte); the items follow.
+func (r *Reader) ReadArray(n *int) bool {
+	s := *r
+	var m byte
+	var v uint64
+	if !s.head(&m, &v) || m != MajorArray || v > uint64(len(s)) {
+		return false
+	}
+	*n, *r = int(v), s
+	return true
+}
+
+// ReadMap reads a map header (major type 5). The pair count is checked against
+// what remains and against MaxMapPairs; the pairs follow. ReadMap does not check
+// the keys: SkipItem and Valid do.
+func (r *Reader) ReadMap(n *int) bool {
+	s := *r
+	var m byte
+	var v uint64
+	if !s.head(&m, &v) || m != MajorMap || v > MaxMapPairs || 2*v > uint64(len(s)) {
+		return false
+	}
+	*n, *r = int(v), s
+	return true
+}
+
+// ReadBool reads true or false (major type 7, simple values 20 and 21).
+func (r *Reader) ReadBool(out *bool) bool {
+	s := *r
+	if len(s) == 0 || (s[0] != 0xf4 && s[0] != 0xf5) {
+		return false
+	}
+	*out, *r = s[0] == 0xf5, s[1:]
+	return true
+}
+
+// SkipItem consumes one complete, well-formed item and, when raw is not nil,
+// sets it to the item's exact bytes. Nested items are validated as described in
+// the package documentation, including duplicate map keys at every depth.
+func (r *Reader) SkipItem(raw *[]byte) bool {
+	start := *r
+	s := *r
+	if uint64(len(s)) > MaxInputLen || !s.skip(0) {
+		return false
+	}
+	if raw != nil {
+		n := len(start) - len(s)
+		*raw = start[:n:n]
+	}
+	*r = s
+	return true
+}
+
+// skip consumes one item nested inside depth containers.
+func (r *Reader) skip(depth int) bool {
+	var m byte
+	var v uint64
+	if !r.head(&m, &v) {
+		return false
+	}
+	switch m {
+	case MajorUint, MajorNegInt, MajorSimple:
+		// The head is the whole item; floats' bits are the argument.
+		return true
+	case MajorBytes, MajorText:
+		if v > uint64(len(*r)) {
+			return false
+		}
+		if m == MajorText && !utf8.Valid((*r)[:v]) {
+			return false
+		}
+		*r = (*r)[v:]
+		return true
+	case MajorArray:
+		if depth+1 > MaxDepth || v > uint64(len(*r)) {
+			return false
+		}
+		for i := uint64(0); i < v; i++ {
+			if !r.skip(depth + 1) {
+				return false
+			}
+		}
+		return true
+	case MajorMap:
+		if depth+1 > MaxDepth || v > MaxMapPairs || 2*v > uint64(len(*r)) {
+			return false
+		}
+		// Key positions as lengths of what remained before and after each key, so
+		// that a key is body[len(body)-start:len(body)-end]; kept on the stack, a
+		// map costs no allocation and duplicate checks never re-walk values.
+		var keys [MaxMapPairs][2]uint32
+		body := *r
+		for i := uint64(0); i < v; i++ {
+			start := len(*r)
+			if !r.skip(depth + 1) {
+				return false
+			}
+			end := len(*r)
+			keys[i] = [2]uint32{uint32(start), uint32(end)}
+			for j := uint64(0); j < i; j++ {
+				if keyEqual(keyAt(body, keys[j]), keyAt(body, keys[i])) {
+					return false
+				}
+			}
+			if !r.skip(depth + 1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// keyAt recovers a key from body given its offsets measured from the end of the input.
+func keyAt(body []byte, k [2]uint32) []byte {
+	return body[len(body)-int(k[0]) : len(body)-int(k[1])]
+}
+
+// keyEqual compares two encoded, well-formed keys by value: integers and simple
+// values by major type and argument, strings by major type and content, and
+// anything else by its bytes.
+func keyEqual(a, b []byte) bool {
+	ra, rb := Reader(a), Reader(b)
+	var ma, mb byte
+	var va, vb uint64
+	if !ra.head(&ma, &va) || !rb.head(&mb, &vb) || ma != mb {
+		return false
+	}
+	switch ma {
+	case MajorUint, MajorNegInt:
+		return va == vb
+	case MajorBytes, MajorText:
+		return bytes.Equal(ra, rb)
+	case MajorSimple:
+		if a[0]&0x1f >= 25 && b[0]&0x1f >= 25 {
+			// Floats compare by value, whatever their width.
+			return toFloat(a[0]&0x1f, va) == toFloat(b[0]&0x1f, vb)
+		}
+		return bytes.Equal(a, b)
+	}
+	return bytes.Equal(a, b)
+}
+
+// Valid reports whether b is exactly one well-formed item with nothing after it.
+func Valid(b []byte) bool {
+	r := Reader(b)
+	return r.SkipItem(nil) && r.Empty()
+}
+
+// LookupText returns the value stored under the text key in the encoded map m
+// (which must be a whole, well-formed map; use Valid first). ok is false when the
+// key is absent or m is not a map.
+func LookupText(m []byte, key string) (val []byte, ok bool) {
+	r := Reader(m)
+	var n int
+	if !r.ReadMap(&n) {
+		return nil, false
+	}
+	for i := 0; i < n; i++ {
+		var k []byte
+		kr := r
+		if kr.ReadText(&k) && string(k) == key {
+			r = kr
+			var v []byte
+			if !r.SkipItem(&v) {
+				return nil, false
+			}
+			return v, true
+		}
+		if !r.SkipItem(nil) || !r.SkipItem(nil) {
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// LookupInt returns the value stored under the integer key in the encoded map m
+// (which must be a whole, well-formed map). ok is false when absent.
+func LookupInt(m []byte, key int64) (val []byte, ok bool) {
+	r := Reader(m)
+	var n int
+	if !r.ReadMap(&n) {
+		return nil, false
+	}
+	for i := 0; i < n; i++ {
+		var k int64
+		kr := r
+		if kr.ReadInt(&k) && k == key {
+			r = kr
+			var v []byte
+			if !r.SkipItem(&v) {
+				return nil, false
+			}
+			return v, true
+		}
+		if !r.SkipItem(nil) || !r.SkipItem(nil) {
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// toFloat widens a half, single or double precision float (RFC 8949 §3.3) to float64.
+func toFloat(ai byte, bits uint64) float64 {
+	switch ai {
+	case 25:
+		h := uint16(bits)
+		sign := uint64(h>>15) << 63
+		exp := uint64(h>>10) & 0x1f
+		frac := uint64(h) & 0x3ff
+		switch {
+		case exp == 0x1f:
+			return math.Float64frombits(sign | 0x7ff<<52 | frac<<42)
+		case exp == 0:
+			f := math.Ldexp(float64(frac), -24)
+			if sign != 0 {
+				f = -f
+			}
+			return f
+		}
+		return math.Float64frombits(sign | (exp-15+1023)<<52 | frac<<42)
+	case 26:
+		return float64(math.Float32frombits(uint32(bits)))
+	}
+	return math.Float64frombits(bits)
+}

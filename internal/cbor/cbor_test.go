@@ -1,0 +1,303 @@
+package cbor
+
+import (
+	"bytes"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	fxcbor "github.com/fxamacker/cbor/v2"
+	"github.com/passkeykit/webauthn/internal/testenv"
+	"github.com/passkeykit/webauthn/internal/vectors"
+)
+
+// strict is fxamacker/cbor configured as the differential oracle: duplicate
+// keys, indefinite lengths and tags rejected, the same limits as this package.
+var strict = func() fxcbor.DecMode {
+	m, err := fxcbor.DecOptions{
+		DupMapKey:        fxcbor.DupMapKeyEnforcedAPF,
+		IndefLength:      fxcbor.IndefLengthForbidden,
+		TagsMd:           fxcbor.TagsForbidden,
+		MaxNestedLevels:  MaxDepth,
+		MaxMapPairs:      MaxMapPairs,
+		MaxArrayElements: 1 << 20,
+		UTF8:             fxcbor.UTF8RejectInvalid,
+	}.DecMode()
+	if err != nil {
+		panic(err)
+	}
+	return m
+}()
+
+func attestationObjects(t testing.TB) [][]byte {
+	dir := testenv.VectorsDir(t)
+	var out [][]byte
+	for _, p := range testenv.Files(t, dir) {
+		v, err := vectors.Load(p, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := v.AttestationObject(); b != nil {
+			out = append(out, b)
+		}
+		if b := vectors.B64(v.CredentialPublicKey); b != nil {
+			out = append(out, b)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no CBOR in vectors")
+	}
+	return out
+}
+
+func TestVectorsValid(t *testing.T) {
+	n := 0
+	for _, b := range attestationObjects(t) {
+		var raw []byte
+		r := Reader(b)
+		if !r.SkipItem(&raw) || !r.Empty() || !bytes.Equal(raw, b) {
+			// Some vectors are deliberately malformed; the oracle must agree.
+			var v any
+			if strict.Unmarshal(b, &v) == nil {
+				t.Errorf("oracle accepts what SkipItem rejects: %x", b[:min(len(b), 32)])
+			}
+			continue
+		}
+		n++
+	}
+	t.Logf("%d well-formed CBOR items from the vectors", n)
+}
+
+func TestEveryPrefixFails(t *testing.T) {
+	for _, b := range attestationObjects(t) {
+		if !Valid(b) {
+			continue
+		}
+		for i := 0; i < len(b); i++ {
+			if Valid(b[:i]) {
+				t.Fatalf("prefix of %d/%d bytes accepted", i, len(b))
+			}
+		}
+		if Valid(append(append([]byte{}, b...), 0)) {
+			t.Fatal("trailing byte accepted")
+		}
+	}
+}
+
+func TestAllocations(t *testing.T) {
+	for _, b := range attestationObjects(t) {
+		n := testing.AllocsPerRun(50, func() {
+			Valid(b)
+			LookupText(b, "attStmt")
+			LookupInt(b, 3)
+		})
+		if n != 0 {
+			t.Fatalf("%v allocs", n)
+		}
+	}
+}
+
+func h(s string) []byte {
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func TestRejects(t *testing.T) {
+	for _, tc := range []struct{ name, hex string }{
+		{"empty", ""},
+		{"indefinite bytes", "5f 41 00 ff"},
+		{"indefinite array", "9f 01 ff"},
+		{"indefinite map", "bf 01 02 ff"},
+		{"break", "ff"},
+		{"reserved ai 28", "1c"},
+		{"reserved ai 30", "5e"},
+		{"tag", "c1 1a 51 4b 67 b0"},
+		{"self-describe tag", "d9 d9 f7 01"},
+		{"two-byte simple < 32", "f8 10"},
+		{"duplicate int keys", "a2 01 01 01 02"},
+		{"duplicate int keys, non-minimal", "a2 01 01 18 01 02"},
+		{"duplicate text keys", "a2 61 61 01 61 61 02"},
+		{"duplicate float keys of two widths", "a2 f9 3c00 01 fa 3f800000 02"},
+		{"nested duplicate", "a1 01 a2 02 00 02 00"},
+		{"bytes length past end", "43 01 02"},
+		{"bytes claiming 2^64-1", "5b ffffffffffffffff 00"},
+		{"text claiming 2^32", "7b 0000000100000000"},
+		{"array count past end", "83 01 02"},
+		{"array claiming 2^64-1", "9b ffffffffffffffff"},
+		{"map claiming 2^63", "bb 8000000000000000"},
+		{"invalid utf-8", "62 c3 28"},
+		{"truncated head", "19 01"},
+		{"trailing data", "01 01"},
+	} {
+		if Valid(h(tc.hex)) {
+			t.Errorf("%s: accepted", tc.name)
+		}
+	}
+}
+
+func TestAccepts(t *testing.T) {
+	for _, tc := range []struct{ name, hex string }{
+		{"uint", "1b ffffffffffffffff"},
+		{"negint", "3b ffffffffffffffff"},
+		{"float16", "f9 3c00"},
+		{"float64", "fb 3ff199999999999a"},
+		{"simple 32", "f8 20"},
+		{"null", "f6"},
+		{"distinct keys", "a3 01 01 20 02 61 61 03"},
+		{"int 1 vs text 1", "a2 01 00 61 31 00"},
+		{"empty map", "a0"},
+		{"nested", "a1 63 78 35 63 81 43 010203"},
+	} {
+		if !Valid(h(tc.hex)) {
+			t.Errorf("%s: rejected", tc.name)
+		}
+	}
+}
+
+// nest returns n nested one-element arrays around 0.
+func nest(n int, open byte) []byte {
+	b := bytes.Repeat([]byte{open}, n)
+	if open == 0xa1 {
+		b = nil
+		for i := 0; i < n; i++ {
+			b = append(b, 0xa1, 0x00)
+		}
+	}
+	return append(b, 0x00)
+}
+
+func TestMaxDepth(t *testing.T) {
+	for _, open := range []byte{0x81, 0xa1} {
+		if !Valid(nest(MaxDepth, open)) {
+			t.Errorf("%x: depth %d rejected", open, MaxDepth)
+		}
+		if Valid(nest(MaxDepth+1, open)) {
+			t.Errorf("%x: depth %d accepted", open, MaxDepth+1)
+		}
+	}
+	// 10k-deep nesting fails fast and without allocation.
+	deep := nest(10000, 0x81)
+	if n := testing.AllocsPerRun(10, func() { Valid(deep) }); n != 0 || Valid(deep) {
+		t.Fatalf("deep nesting: valid=%v allocs=%v", Valid(deep), n)
+	}
+}
+
+func mapOf(n int) []byte {
+	b := []byte{0xb9, byte(n >> 8), byte(n)}
+	for i := 0; i < n; i++ {
+		b = append(b, 0x19, byte(i>>8), byte(i), 0x00)
+	}
+	return b
+}
+
+func TestMaxMapPairs(t *testing.T) {
+	if !Valid(mapOf(MaxMapPairs)) {
+		t.Error("MaxMapPairs rejected")
+	}
+	if Valid(mapOf(MaxMapPairs + 1)) {
+		t.Error("MaxMapPairs+1 accepted")
+	}
+	r := Reader(mapOf(MaxMapPairs + 1))
+	var n int
+	if r.ReadMap(&n) {
+		t.Error("ReadMap accepted MaxMapPairs+1")
+	}
+}
+
+func TestReaders(t *testing.T) {
+	r := Reader(h("a3 01 02 03 26 20 01 "))
+	var n int
+	var k, v int64
+	if !r.ReadMap(&n) || n != 3 || !r.ReadInt(&k) || k != 1 || !r.ReadInt(&v) || v != 2 {
+		t.Fatal("map head / ints")
+	}
+	if !r.ReadInt(&k) || k != 3 || !r.ReadInt(&v) || v != -7 || !r.ReadInt(&k) || k != -1 || !r.ReadInt(&v) || v != 1 || !r.Empty() {
+		t.Fatal("negative ints")
+	}
+	big := Reader(h("3b 8000000000000000"))
+	if big.ReadInt(&v) {
+		t.Fatal("negint below MinInt64 accepted")
+	}
+	var u uint64
+	ur := Reader(h("1b ffffffffffffffff"))
+	if !ur.ReadUint(&u) || u != 1<<64-1 {
+		t.Fatal("uint64 max")
+	}
+	var bb []byte
+	br := Reader(h("43 010203"))
+	if !br.ReadBytes(&bb) || !bytes.Equal(bb, []byte{1, 2, 3}) || cap(bb) != 3 {
+		t.Fatal("bytes view")
+	}
+	tr := Reader(h("43 010203"))
+	if tr.ReadText(&bb) {
+		t.Fatal("bytes read as text")
+	}
+	var ok bool
+	bo := Reader(h("f5 f4"))
+	if !bo.ReadBool(&ok) || !ok || !bo.ReadBool(&ok) || ok {
+		t.Fatal("bools")
+	}
+	m := h("a2 63 66 6d 74 64 6e 6f 6e 65 03 26")
+	if val, found := LookupText(m, "fmt"); !found || !bytes.Equal(val, h("64 6e 6f 6e 65")) {
+		t.Fatal("LookupText")
+	}
+	if val, found := LookupInt(m, 3); !found || !bytes.Equal(val, h("26")) {
+		t.Fatal("LookupInt")
+	}
+	if _, found := LookupText(m, "FMT"); found {
+		t.Fatal("LookupText is case-insensitive")
+	}
+}
+
+// agree checks SkipItem against the strict oracle on one input.
+func agree(t *testing.T, b []byte) {
+	ours := Valid(b)
+	var v any
+	err := strict.Unmarshal(b, &v)
+	theirs := err == nil
+	if ours == theirs {
+		return
+	}
+	if !ours && theirs {
+		t.Fatalf("oracle accepts, SkipItem rejects: %x", b)
+	}
+	// The oracle cannot hold arrays or maps as map keys in an `any`; that is the
+	// one class where it rejects well-formed CBOR that this package accepts.
+	if strings.Contains(err.Error(), "invalid map key") {
+		return
+	}
+	t.Fatalf("SkipItem accepts, oracle rejects (%v): %x", err, b)
+}
+
+func FuzzSkipItem(f *testing.F) {
+	for _, b := range attestationObjects(f) {
+		f.Add(b)
+	}
+	for _, s := range []string{"a2 01 01 18 01 02", "9f 01 ff", "5b ffffffffffffffff 00", "a1 f9 3c00 01"} {
+		f.Add(h(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		agree(t, b)
+		// Readers never panic and never read past the input.
+		r := Reader(b)
+		var raw []byte
+		if r.SkipItem(&raw) && len(raw)+len(r) != len(b) {
+			t.Fatal("raw and rest do not partition the input")
+		}
+		LookupText(b, "fmt")
+		LookupInt(b, 1)
+	})
+}
+
+func BenchmarkValid(b *testing.B) {
+	objs := attestationObjects(b)
+	obj := objs[0]
+	b.SetBytes(int64(len(obj)))
+	b.ReportAllocs()
+	for b.Loop() {
+		Valid(obj)
+	}
+}

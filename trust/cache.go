@@ -1,0 +1,156 @@
+package trust
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/x509"
+	"sync"
+	"time"
+)
+
+// DefaultCacheSize is the capacity NewCache uses for n <= 0: a few thousand
+// distinct batch attestation certificates and intermediates cover the whole
+// FIDO MDS, at roughly 2-4 KiB per parsed certificate.
+const DefaultCacheSize = 4096
+
+// cacheShards is the number of independently locked shards; a power of two so
+// that the first byte of the SHA-256 key selects one.
+const cacheShards = 16
+
+// Cache is a bounded, concurrency-safe cache of parsed certificates and of
+// verified chain links, keyed by SHA-256 digests. Each of the two tables holds
+// at most the capacity given to NewCache (rounded up to a multiple of 16);
+// past that, inserting evicts a random entry of the same shard. A nil *Cache
+// caches nothing. Entries are only a speed-up: the checks that do not depend
+// on the signature (names, CA bit, keyUsage, validity) run on every call.
+type Cache struct {
+	perShard int
+	certs    [cacheShards]certShard
+	links    [cacheShards]linkShard
+}
+
+type certShard struct {
+	mu sync.Mutex
+	m  map[[32]byte]*x509.Certificate
+}
+
+// linkKey names a verified signature: the SHA-256 of the child's DER and of
+// the issuer's subjectPublicKeyInfo. The signature's validity depends on
+// nothing else.
+type linkKey struct {
+	child, issuerKey [32]byte
+}
+
+type linkWindow struct {
+	notBefore, notAfter time.Time
+}
+
+type linkShard struct {
+	mu sync.Mutex
+	m  map[linkKey]linkWindow
+}
+
+// NewCache returns a cache holding at most about n parsed certificates and n
+// verified links (n <= 0 means DefaultCacheSize).
+func NewCache(n int) *Cache {
+	if n <= 0 {
+		n = DefaultCacheSize
+	}
+	c := &Cache{perShard: (n + cacheShards - 1) / cacheShards}
+	c.Reset()
+	return c
+}
+
+// Reset empties the cache (for cold benchmarks, or after rotating anchors).
+func (c *Cache) Reset() {
+	if c == nil {
+		return
+	}
+	for i := range c.certs {
+		s := &c.certs[i]
+		s.mu.Lock()
+		s.m = make(map[[32]byte]*x509.Certificate)
+		s.mu.Unlock()
+	}
+	for i := range c.links {
+		s := &c.links[i]
+		s.mu.Lock()
+		s.m = make(map[linkKey]linkWindow)
+		s.mu.Unlock()
+	}
+}
+
+// ParseCertificate returns the parsed certificate for der, parsing it with
+// x509.ParseCertificate the first time and returning the same pointer for
+// byte-equal DER afterwards (batch attestation certificates repeat across
+// every device of a model). The result is shared: callers must not modify it.
+// Parse errors are returned as they are and not cached. With a nil *Cache it
+// is x509.ParseCertificate.
+func (c *Cache) ParseCertificate(der []byte) (*x509.Certificate, error) {
+	if c == nil {
+		return x509.ParseCertificate(der)
+	}
+	k := sha256.Sum256(der)
+	s := &c.certs[k[0]%cacheShards]
+	s.mu.Lock()
+	cert, ok := s.m[k]
+	s.mu.Unlock()
+	if ok && bytes.Equal(cert.Raw, der) {
+		return cert, nil
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if prev, ok := s.m[k]; ok && bytes.Equal(prev.Raw, der) {
+		cert = prev // another goroutine won the race: keep one pointer
+	} else {
+		if len(s.m) >= c.perShard {
+			evictOne(s.m)
+		}
+		s.m[k] = cert
+	}
+	s.mu.Unlock()
+	return cert, nil
+}
+
+func (c *Cache) linkOK(k linkKey, at time.Time) bool {
+	s := &c.links[k.child[0]%cacheShards]
+	s.mu.Lock()
+	w, ok := s.m[k]
+	s.mu.Unlock()
+	return ok && !at.Before(w.notBefore) && !at.After(w.notAfter)
+}
+
+func (c *Cache) putLink(k linkKey, w linkWindow) {
+	s := &c.links[k.child[0]%cacheShards]
+	s.mu.Lock()
+	if _, ok := s.m[k]; !ok && len(s.m) >= c.perShard {
+		evictOne(s.m)
+	}
+	s.m[k] = w
+	s.mu.Unlock()
+}
+
+// len returns the number of cached certificates and links.
+func (c *Cache) len() (certs, links int) {
+	for i := range c.certs {
+		c.certs[i].mu.Lock()
+		certs += len(c.certs[i].m)
+		c.certs[i].mu.Unlock()
+		c.links[i].mu.Lock()
+		links += len(c.links[i].m)
+		c.links[i].mu.Unlock()
+	}
+	return certs, links
+}
+
+// evictOne deletes one entry; Go's randomized map iteration order makes it a
+// random eviction.
+func evictOne[K comparable, V any](m map[K]V) {
+	for k := range m {
+		delete(m, k)
+		return
+	}
+}

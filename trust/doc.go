@@ -1,0 +1,21 @@
+// Package trust decides whether an attestation certificate chain (x5c) ends at
+// an anchor the relying party accepts, at a time the caller passes
+// (W3C WebAuthn Level 3 §7.1 steps 22-23, §8).
+//
+// The pieces are:
+//
+//   - [Pool]: an immutable set of anchor certificates (roots or intermediates),
+//     indexed by subject for issuer lookup.
+//   - [Source]: the interface through which a relying party or a metadata
+//     service supplies anchors per attestation format, AAGUID or key id;
+//     [Static] is the map-backed implementation.
+//   - [Verifier]: the path check itself. It does not call
+//     [x509.Certificate.Verify], which enforces web-PKI rules (EKU, names) that
+//     do not apply to attestation and is slow.
+//   - [Cache]: a bounded cache of parsed certificates and verified links.
+//   - [WellKnown], [AppleRoots], [GoogleHardwareAttestationRoots]: embedded,
+//     opt-in roots with provenance in roots/README.md.
+//
+// Anchors never come from x5c: a certificate carried in the chain is trusted
+// only when it is byte-equal to an anchor or signed by one.
+package trust

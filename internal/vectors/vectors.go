@@ -140,6 +140,9 @@ func (v *Vector) Fields() *Fields {
 
 // B64 decodes base64url with or without padding, returning nil on error. Test support only.
 func B64(s string) []byte {
+	if s == "" {
+		return nil
+	}
 	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
 	if err != nil {
 		return nil

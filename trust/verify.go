@@ -103,7 +103,7 @@ func (v *Verifier) verify(chain []*x509.Certificate, anchors *Pool, judge bool, 
 	}
 	res := Result{Judged: judge}
 	if judge {
-		if err := findAnchor(chain, anchors, at, &res); err != nil {
+		if err := v.findAnchor(chain, anchors, at, &res); err != nil {
 			return Result{}, err
 		}
 	}
@@ -157,26 +157,32 @@ func checkIssuer(child, issuer *x509.Certificate) error {
 	return nil
 }
 
-// checkLink checks child -> issuer, consulting the link cache for the
-// signature, and returns the link's cache key.
+// checkLink checks child -> issuer and returns the link's cache key.
 func (v *Verifier) checkLink(child, issuer *x509.Certificate, at time.Time) (linkKey, error) {
 	if err := checkIssuer(child, issuer); err != nil {
 		return linkKey{}, err
 	}
-	var k linkKey
-	if v.Cache != nil {
-		k = linkKey{child: sha256.Sum256(child.Raw), issuerKey: sha256.Sum256(issuer.RawSubjectPublicKeyInfo)}
-		if v.Cache.linkOK(k, at) {
-			return k, nil
-		}
-	}
-	if child.CheckSignatureFrom(issuer) != nil {
+	k, ok := v.checkSignature(child, issuer, at)
+	if !ok {
 		return linkKey{}, ErrBadSignature
 	}
 	return k, nil
 }
 
-func findAnchor(chain []*x509.Certificate, anchors *Pool, at time.Time, res *Result) error {
+// checkSignature reports whether issuer's key signed child, consulting the
+// link cache first, and returns the link's cache key (zero without a cache).
+func (v *Verifier) checkSignature(child, issuer *x509.Certificate, at time.Time) (linkKey, bool) {
+	var k linkKey
+	if v.Cache != nil {
+		k = linkKey{child: sha256.Sum256(child.Raw), issuerKey: sha256.Sum256(issuer.RawSubjectPublicKeyInfo)}
+		if v.Cache.linkOK(k, at) {
+			return k, true
+		}
+	}
+	return k, child.CheckSignatureFrom(issuer) == nil
+}
+
+func (v *Verifier) findAnchor(chain []*x509.Certificate, anchors *Pool, at time.Time, res *Result) error {
 	n := len(chain)
 	for i, c := range chain {
 		if anchors.Contains(c) {
@@ -191,12 +197,16 @@ func findAnchor(chain []*x509.Certificate, anchors *Pool, at time.Time, res *Res
 		if err == nil {
 			err = checkValidity(a, at)
 		}
-		if err == nil && last.CheckSignatureFrom(a) != nil {
-			err = ErrUntrusted // right name, another key
-		}
 		if err == nil {
-			res.Anchor, res.AnchorIndex = a, n
-			return nil
+			k, ok := v.checkSignature(last, a, at)
+			if ok {
+				if v.Cache != nil {
+					v.Cache.putLink(k, window(last, a))
+				}
+				res.Anchor, res.AnchorIndex = a, n
+				return nil
+			}
+			err = ErrUntrusted // right name, another key
 		}
 		if firstErr == nil || firstErr == ErrUntrusted {
 			firstErr = err

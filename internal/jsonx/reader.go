@@ -318,9 +318,16 @@ func (r *Reader) ReadNumber(raw *[]byte) bool {
 // does, nesting no deeper than MaxDepth counting the value itself as depth 1,
 // at most MaxMembers members per object, and no duplicate names in any object.
 func (r *Reader) SkipValue(raw *[]byte) bool {
+	return r.SkipNested(1, raw)
+}
+
+// SkipNested is SkipValue for a value at the given depth of the document, so
+// that MaxDepth counts from the document's top: a member of the top-level
+// object is at depth 2.
+func (r *Reader) SkipNested(depth int, raw *[]byte) bool {
 	r.skipSpace()
 	start := *r
-	if skip(r, 1) != CodeOK {
+	if skip(r, depth) != CodeOK {
 		return false
 	}
 	*raw = start[:len(start)-len(*r)]
@@ -339,13 +346,14 @@ const (
 	CodeTooManyMembers      // an object with more than MaxMembers members
 )
 
-// Diagnose reads one value from the front of b like SkipValue and says why it
-// is rejected, or CodeOK. Bytes after the value are ignored. It is meant for
-// error paths: a caller whose SkipValue failed learns the cause.
-func Diagnose(b []byte) Code {
+// Diagnose reads one value at the given depth (1 for a document's top-level
+// value) from the front of b like SkipNested and says why it is rejected, or
+// CodeOK. Bytes after the value are ignored. It is meant for error paths: a
+// caller whose SkipNested failed learns the cause.
+func Diagnose(b []byte, depth int) Code {
 	r := Reader(b)
 	r.skipSpace()
-	return skip(&r, 1)
+	return skip(&r, depth)
 }
 
 // Valid reports whether b is exactly one value accepted by SkipValue, with

@@ -130,7 +130,12 @@ func TestLimits(t *testing.T) {
 		{`[{"a":1,"\u0061":1}]`, jsonx.CodeDuplicateKey},
 		{`[1,]`, jsonx.CodeSyntax},
 	} {
-		if got := jsonx.Diagnose([]byte(tc.doc)); got != tc.want {
+		if tc.want == jsonx.CodeOK {
+			if got := jsonx.Diagnose([]byte(tc.doc), 2); got != jsonx.CodeOK && got != jsonx.CodeTooDeep {
+				t.Errorf("Diagnose(%.40q..., 2) = %d", tc.doc, got)
+			}
+		}
+		if got := jsonx.Diagnose([]byte(tc.doc), 1); got != tc.want {
 			t.Errorf("Diagnose(%.40q...) = %d, want %d", tc.doc, got, tc.want)
 		}
 		if got := jsonx.Valid([]byte(tc.doc)); got != (tc.want == jsonx.CodeOK) {
@@ -305,7 +310,7 @@ func TestAllocations(t *testing.T) {
 	buf := make([]byte, 0, 4096)
 	for _, doc := range clientDataDocs(t) {
 		allocs := testing.AllocsPerRun(100, func() {
-			if !jsonx.Valid(doc) || jsonx.Diagnose(doc) != jsonx.CodeOK || !walk(doc, buf) {
+			if !jsonx.Valid(doc) || jsonx.Diagnose(doc, 1) != jsonx.CodeOK || !walk(doc, buf) {
 				t.Fatalf("rejected %q", doc)
 			}
 		})
@@ -334,7 +339,7 @@ func FuzzReader(f *testing.F) {
 		if shape.Strict() != got {
 			t.Fatalf("Valid(%q) = %v, oracle %+v", b, got, shape)
 		}
-		if code := jsonx.Diagnose(b); got && code != jsonx.CodeOK {
+		if code := jsonx.Diagnose(b, 1); got && code != jsonx.CodeOK {
 			t.Fatalf("Diagnose(%q) = %d for a valid document", b, code)
 		}
 		if !got {

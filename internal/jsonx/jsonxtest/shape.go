@@ -36,6 +36,7 @@ func Of(b []byte) Shape {
 	}
 	var stack []*frame
 	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // Token would reject numbers out of float64 range
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {

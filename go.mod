@@ -8,4 +8,5 @@ require (
 	github.com/google/go-tpm v0.9.8 // indirect
 	github.com/x448/float16 v0.8.4 // indirect
 	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 )

@@ -17,7 +17,6 @@ var (
 	ErrAttestMalformed = errors.New("tpm: malformed TPMS_ATTEST")
 	ErrAttestMagic     = errors.New("tpm: TPMS_ATTEST magic is not TPM_GENERATED_VALUE")
 	ErrAttestType      = errors.New("tpm: TPMS_ATTEST type is not TPM_ST_ATTEST_CERTIFY")
-	ErrAttestSafe      = errors.New("tpm: TPMS_CLOCK_INFO safe is not 0 or 1")
 	ErrTrailingData    = errors.New("tpm: trailing data")
 )
 
@@ -80,7 +79,7 @@ type Attest struct {
 	Clock           uint64 // TPMS_CLOCK_INFO.clock
 	ResetCount      uint32
 	RestartCount    uint32
-	Safe            bool
+	Safe            uint8
 	FirmwareVersion uint64
 	Name            []byte // TPMS_CERTIFY_INFO.name contents
 	QualifiedName   []byte // TPMS_CERTIFY_INFO.qualifiedName contents
@@ -126,10 +125,10 @@ func parseAttest(b []byte, out *Attest) error {
 		!r.u8(&safe) {
 		return ErrAttestMalformed
 	}
-	if safe > 1 {
-		return ErrAttestSafe
-	}
-	out.Safe = safe == 1
+	// safe is a TPMI_YES_NO, but WebAuthn §8.3 judges nothing in clockInfo and
+	// the specification's own TPM test vector carries 0x33 here: keep the raw
+	// byte and leave any judgement to the caller.
+	out.Safe = safe
 	if !r.u64(&out.FirmwareVersion) ||
 		!r.tpm2b(&out.Name, MaxNameSize) ||
 		!r.tpm2b(&out.QualifiedName, MaxNameSize) {

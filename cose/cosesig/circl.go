@@ -1,0 +1,118 @@
+//go:build cosecircl
+
+// Ed448 and ML-DSA verification through circl. Its packages import
+// golang.org/x/sys/cpu, which the module's go.mod does not list yet, so this
+// file builds only with -tags cosecircl. Once go.mod requires
+// golang.org/x/sys (indirect) and go.sum has its hashes, delete nocircl.go and
+// the build constraint above.
+
+package cosesig
+
+import (
+	"crypto"
+
+	"github.com/cloudflare/circl/sign/ed448"
+	"github.com/cloudflare/circl/sign/mldsa/mldsa44"
+	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
+	"github.com/cloudflare/circl/sign/mldsa/mldsa87"
+
+	"github.com/passkeykit/webauthn/cose"
+)
+
+// circlBuilt reports whether Ed448 and ML-DSA verification are compiled in.
+const circlBuilt = true
+
+func verifyEd448Key(k *cose.Key, sig []byte, data [][]byte) error {
+	return verifyEd448(ed448.PublicKey(k.X), sig, data)
+}
+
+func verifyMLDSAKey(alg cose.Algorithm, k *cose.Key, sig []byte, data [][]byte) error {
+	pub, err := mldsaKey(k)
+	if err != nil {
+		return err
+	}
+	return verifyMLDSA(alg, pub, sig, data)
+}
+
+// verifyPubCircl is VerifyPublicKey for ed448.PublicKey and ML-DSA keys.
+func verifyPubCircl(alg cose.Algorithm, pub crypto.PublicKey, sig []byte, data [][]byte) error {
+	switch p := pub.(type) {
+	case ed448.PublicKey:
+		if (alg != cose.EdDSA && alg != cose.Ed448) || len(p) != ed448.PublicKeySize {
+			return ErrAlgorithmMismatch
+		}
+		return verifyEd448(p, sig, data)
+	case *mldsa44.PublicKey:
+		if alg != cose.MLDSA44 {
+			return ErrAlgorithmMismatch
+		}
+	case *mldsa65.PublicKey:
+		if alg != cose.MLDSA65 {
+			return ErrAlgorithmMismatch
+		}
+	case *mldsa87.PublicKey:
+		if alg != cose.MLDSA87 {
+			return ErrAlgorithmMismatch
+		}
+	default:
+		return ErrAlgorithmMismatch
+	}
+	return verifyMLDSA(alg, pub, sig, data)
+}
+
+func publicKeyCircl(k *cose.Key) (crypto.PublicKey, error) {
+	if k.Type == cose.OKP {
+		return ed448.PublicKey(k.X), nil
+	}
+	return mldsaKey(k)
+}
+
+func mldsaKey(k *cose.Key) (crypto.PublicKey, error) {
+	switch k.Alg {
+	case cose.MLDSA44:
+		pub := new(mldsa44.PublicKey)
+		if len(k.Pub) != mldsa44.PublicKeySize || pub.UnmarshalBinary(k.Pub) != nil {
+			return nil, ErrInvalidKey
+		}
+		return pub, nil
+	case cose.MLDSA65:
+		pub := new(mldsa65.PublicKey)
+		if len(k.Pub) != mldsa65.PublicKeySize || pub.UnmarshalBinary(k.Pub) != nil {
+			return nil, ErrInvalidKey
+		}
+		return pub, nil
+	case cose.MLDSA87:
+		pub := new(mldsa87.PublicKey)
+		if len(k.Pub) != mldsa87.PublicKeySize || pub.UnmarshalBinary(k.Pub) != nil {
+			return nil, ErrInvalidKey
+		}
+		return pub, nil
+	}
+	return nil, ErrInvalidKey
+}
+
+func verifyEd448(pub ed448.PublicKey, sig []byte, data [][]byte) error {
+	var buf [MaxStackMessage]byte
+	if !ed448.Verify(pub, message(&buf, data), sig, "") {
+		return ErrSignature
+	}
+	return nil
+}
+
+func verifyMLDSA(alg cose.Algorithm, pub crypto.PublicKey, sig []byte, data [][]byte) error {
+	var buf [MaxStackMessage]byte
+	m := message(&buf, data)
+	var ok bool
+	switch p := pub.(type) {
+	case *mldsa44.PublicKey:
+		ok = alg == cose.MLDSA44 && mldsa44.Verify(p, m, nil, sig)
+	case *mldsa65.PublicKey:
+		ok = alg == cose.MLDSA65 && mldsa65.Verify(p, m, nil, sig)
+	case *mldsa87.PublicKey:
+		ok = alg == cose.MLDSA87 && mldsa87.Verify(p, m, nil, sig)
+	}
+	if !ok {
+		return ErrSignature
+	}
+	return nil
+}

@@ -319,44 +319,29 @@ func Valid(b []byte) bool {
 // (which must be a whole, well-formed map; use Valid first). ok is false when the
 // key is absent or m is not a map.
 func LookupText(m []byte, key string) (val []byte, ok bool) {
-	r := Reader(m)
-	var n int
-	if !r.ReadMap(&n) {
-		return nil, false
-	}
-	for i := 0; i < n; i++ {
-		var k []byte
-		kr := r
-		if kr.ReadText(&k) && string(k) == key {
-			r = kr
-			var v []byte
-			if !r.SkipItem(&v) {
-				return nil, false
-			}
-			return v, true
-		}
-		if !r.SkipItem(nil) || !r.SkipItem(nil) {
-			return nil, false
-		}
-	}
-	return nil, false
+	return lookup(m, true, key, 0)
 }
 
 // LookupInt returns the value stored under the integer key in the encoded map m
 // (which must be a whole, well-formed map). ok is false when absent.
 func LookupInt(m []byte, key int64) (val []byte, ok bool) {
+	return lookup(m, false, "", key)
+}
+
+// lookup scans the pairs of m for a text key (text) or an integer key (num).
+func lookup(m []byte, isText bool, text string, num int64) ([]byte, bool) {
 	r := Reader(m)
 	var n int
 	if !r.ReadMap(&n) {
 		return nil, false
 	}
 	for i := 0; i < n; i++ {
-		var k int64
 		kr := r
-		if kr.ReadInt(&k) && k == key {
-			r = kr
+		var k []byte
+		var ki int64
+		if (isText && kr.ReadText(&k) && string(k) == text) || (!isText && kr.ReadInt(&ki) && ki == num) {
 			var v []byte
-			if !r.SkipItem(&v) {
+			if !kr.SkipItem(&v) {
 				return nil, false
 			}
 			return v, true

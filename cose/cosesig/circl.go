@@ -1,10 +1,4 @@
-//go:build cosecircl
-
-// Ed448 and ML-DSA verification through circl. Its packages import
-// golang.org/x/sys/cpu, which the module's go.mod does not list yet, so this
-// file builds only with -tags cosecircl. Once go.mod requires
-// golang.org/x/sys (indirect) and go.sum has its hashes, delete nocircl.go and
-// the build constraint above.
+// Ed448 and ML-DSA verification through circl (github.com/cloudflare/circl).
 
 package cosesig
 
@@ -19,8 +13,6 @@ import (
 	"github.com/passkeykit/webauthn/cose"
 )
 
-// circlBuilt reports whether Ed448 and ML-DSA verification are compiled in.
-const circlBuilt = true
 
 func verifyEd448Key(k *cose.Key, sig []byte, data [][]byte) error {
 	return verifyEd448(ed448.PublicKey(k.X), sig, data)

@@ -1,5 +1,3 @@
-//go:build cosecircl
-
 package cosesig
 
 import (

@@ -69,13 +69,6 @@ func assertions(tb testing.TB) []assertion {
 // signature over authenticatorData ‖ SHA-256(clientDataJSON) (§7.2 step 21).
 func TestVectorAssertions(t *testing.T) {
 	for _, a := range assertions(t) {
-		if !circlBuilt && a.key.Curve == cose.CurveEd448 {
-			if err := Verify(a.key.Alg, &a.key, a.sig, a.authData, a.hash); err != ErrUnsupportedAlgorithm {
-				t.Errorf("%s: Ed448 without circl: %v", a.name, err)
-			}
-			t.Logf("SKIPPING %s: Ed448 is not compiled in (build with -tags cosecircl)", a.name)
-			continue
-		}
 		if err := Verify(a.key.Alg, &a.key, a.sig, a.authData, a.hash); err != nil {
 			t.Errorf("%s (%v): %v", a.name, a.key.Alg, err)
 		}
@@ -227,7 +220,7 @@ func TestVerifyEd25519Allocations(t *testing.T) {
 func BenchmarkVerify(b *testing.B) {
 	seen := map[cose.Algorithm]bool{}
 	for _, a := range assertions(b) {
-		if seen[a.key.Alg] || !circlBuilt && a.key.Curve == cose.CurveEd448 {
+		if seen[a.key.Alg] {
 			continue
 		}
 		seen[a.key.Alg] = true

@@ -175,10 +175,6 @@ func TestWycheproof(t *testing.T) {
 			if err := json.Unmarshal(b, &f); err != nil {
 				t.Fatal(err)
 			}
-			if name == "ed448_test.json" && !circlBuilt {
-				t.Logf("SKIPPING %s: Ed448 is not compiled in (build with -tags cosecircl)", name)
-				return
-			}
 			for _, alg := range wycheproofFiles[name] {
 				runWycheproof(t, name, alg, &f)
 			}

@@ -13,7 +13,6 @@ import (
 	"github.com/passkeykit/webauthn/cose"
 )
 
-
 func verifyEd448Key(k *cose.Key, sig []byte, data [][]byte) error {
 	return verifyEd448(ed448.PublicKey(k.X), sig, data)
 }

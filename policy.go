@@ -1,0 +1,232 @@
+package webauthn
+
+import (
+	"sync"
+	"time"
+
+	"github.com/passkeykit/webauthn/attestation"
+	"github.com/passkeykit/webauthn/clientdata"
+	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/trust"
+)
+
+// MaxResponseSize is the default largest response JSON accepted, in bytes.
+// The largest real responses (android-safetynet with a JWS and its x5c, TPM
+// with a certificate chain, an ML-DSA-87 key) are under 24 KiB; 256 KiB bounds
+// the work done on hostile input before any signature is checked.
+const MaxResponseSize = 256 << 10
+
+// RelyingParty is the relying party's policy for both ceremonies: who it is,
+// which origins, algorithms and attestations it accepts, and the clock
+// certificates are judged at.
+//
+// The zero value is safe: it verifies nothing (RPID is empty, so every call
+// fails with WebAuthnConfigurationMissingException) until RPID and Origins
+// are set. Configure the fields before first use and do not modify them
+// afterwards; a RelyingParty is then safe for concurrent use. It must not be
+// copied after first use.
+type RelyingParty struct {
+	// RPID is the relying party ID (§5.1.2, §7.1 step 14, §7.2 step 16), e.g.
+	// "example.org". Empty: every ceremony fails with
+	// WebAuthnConfigurationMissingException.
+	RPID string
+
+	// Origins are the origins clientData.origin must equal exactly
+	// (§7.1 step 9, §7.2 step 13), e.g. "https://example.org" or
+	// "https://login.example.org:8443" or "android:apk-key-hash:…". Scheme,
+	// host and port are compared byte for byte, never as host only.
+	Origins []string
+
+	// AllowCrossOrigin accepts responses made inside a cross-origin iframe
+	// (clientData.crossOrigin true, or a topOrigin present; §7.1 steps 10-11,
+	// §7.2 steps 14-15). TopOrigins lists the top-level origins accepted
+	// then; a topOrigin not in it is rejected.
+	AllowCrossOrigin bool
+	TopOrigins       []string
+
+	// Algorithms are the COSE algorithms the relying party offered in
+	// pubKeyCredParams (§7.1 step 20). Empty means every algorithm package
+	// cose supports for a credential key, RS1 included (TPM platforms
+	// register RS1 credentials); list the algorithms to exclude it.
+	Algorithms []cose.Algorithm
+
+	// RequireUserVerification requires the UV flag (§7.1 step 16, §7.2 step 18),
+	// as userVerification "required" does.
+	RequireUserVerification bool
+
+	// Attestation is the registration attestation policy (§7.1 steps 21-25).
+	Attestation AttestationPolicy
+
+	// Disabled refuses every ceremony with WebAuthnNotEnabledException.
+	Disabled bool
+
+	// RejectSignCountRegression fails an assertion whose signature counter
+	// is not greater than the stored one when either is non-zero (§7.2 step
+	// 24) with NotAuthorizedException. When false the assertion is accepted
+	// and Assertion.CloneSuspected is set.
+	RejectSignCountRegression bool
+
+	// Clock returns the time certificates are judged at. Nil means time.Now.
+	Clock func() time.Time
+
+	// Verifier verifies attestation certificate chains and holds the shared
+	// certificate and link cache. Nil: a Verifier with a cache of
+	// trust.DefaultCacheSize is created on first use and shared by every
+	// ceremony of this RelyingParty.
+	Verifier *trust.Verifier
+
+	// MaxResponseSize is the largest response JSON accepted, in bytes; zero
+	// means MaxResponseSize. Larger input is InvalidParameterException.
+	MaxResponseSize int
+
+	once     sync.Once
+	verifier *trust.Verifier
+}
+
+// AttestationPolicy is what the relying party accepts as attestation
+// (§7.1 steps 21-25). The zero value accepts every known format and type
+// without judging chains against roots (every signature and certificate
+// requirement inside a statement is still checked).
+type AttestationPolicy struct {
+	// Formats are the acceptable statement formats; empty means every format
+	// package attestation knows. Unknown or differently-cased fmt values are
+	// never accepted.
+	Formats []attestation.Format
+	// Types are the acceptable attestation types (§6.5.3); empty means all.
+	Types []attestation.Type
+	// Anchors supplies trust anchors per format and AAGUID (§7.1 step 23).
+	// Nil: no chain is judged against roots.
+	Anchors trust.Source
+	// RequireTrustedAttestation fails registrations whose attestation chain
+	// was not judged against an anchor from Anchors (so also self and none
+	// attestation) with WebAuthnCredentialNotSupportedException (§7.1 step 25).
+	RequireTrustedAttestation bool
+	// InsecureAllowSoftwareAndroidKey accepts android-key attestations whose
+	// key properties are enforced only in software (§8.4).
+	InsecureAllowSoftwareAndroidKey bool
+	// SafetyNetWindow is how far an android-safetynet timestampMs may be from
+	// the Clock (§8.5); zero means attestation.DefaultSafetyNetWindow.
+	SafetyNetWindow time.Duration
+}
+
+// now returns the policy's time.
+func (rp *RelyingParty) now() time.Time {
+	if rp.Clock != nil {
+		return rp.Clock()
+	}
+	return time.Now()
+}
+
+// chainVerifier returns the configured Verifier or the lazily created shared one.
+func (rp *RelyingParty) chainVerifier() *trust.Verifier {
+	if rp.Verifier != nil {
+		return rp.Verifier
+	}
+	rp.once.Do(func() {
+		rp.verifier = &trust.Verifier{Cache: trust.NewCache(trust.DefaultCacheSize)}
+	})
+	return rp.verifier
+}
+
+func (rp *RelyingParty) maxResponseSize() int {
+	if rp.MaxResponseSize > 0 {
+		return rp.MaxResponseSize
+	}
+	return MaxResponseSize
+}
+
+// check applies the checks every ceremony starts with.
+func (rp *RelyingParty) check(step string) error {
+	if rp.Disabled {
+		return NewError(ErrNotEnabled, step, "the relying party policy disables passkeys", nil)
+	}
+	if rp.RPID == "" {
+		return NewError(ErrConfigurationMissing, step, "RelyingParty.RPID is empty", nil)
+	}
+	return nil
+}
+
+// algorithmAllowed reports whether a credential algorithm is acceptable
+// (§7.1 step 20).
+func (rp *RelyingParty) algorithmAllowed(a cose.Algorithm) bool {
+	if len(rp.Algorithms) == 0 {
+		return true
+	}
+	for _, b := range rp.Algorithms {
+		if a == b {
+			return true
+		}
+	}
+	return false
+}
+
+// formatAllowed reports whether a known statement format is acceptable.
+func (p *AttestationPolicy) formatAllowed(f attestation.Format) bool {
+	if f == attestation.FormatUnknown {
+		return false
+	}
+	if len(p.Formats) == 0 {
+		return true
+	}
+	for _, g := range p.Formats {
+		if f == g {
+			return true
+		}
+	}
+	return false
+}
+
+// typeAllowed reports whether an attestation type is acceptable.
+func (p *AttestationPolicy) typeAllowed(t attestation.Type) bool {
+	if len(p.Types) == 0 {
+		return true
+	}
+	for _, u := range p.Types {
+		if t == u {
+			return true
+		}
+	}
+	return false
+}
+
+// verifyClientData applies §7.1 steps 7-11 (§7.2 steps 11-15) to a parsed
+// clientDataJSON: the ceremony's type, the challenge, the origin, crossOrigin
+// and topOrigin. sec is "§7.1" or "§7.2"; first is the step number of the
+// type check.
+func (rp *RelyingParty) verifyClientData(cd *clientdata.ClientData, typ string, challenge []byte, steps *[5]string) error {
+	if !cd.TypeIs(typ) {
+		return NewError(ErrClientDataType, steps[0], "clientData type is not "+typ, nil)
+	}
+	if !cd.ChallengeEquals(challenge) {
+		return NewError(ErrChallengeNotFound, steps[1], "clientData challenge is not the challenge issued", nil)
+	}
+	ok := false
+	for _, o := range rp.Origins {
+		if cd.OriginIs(o) {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		return NewError(ErrOriginNotAllowed, steps[2], "clientData origin is not an allowed origin", nil)
+	}
+	if cd.CrossOrigin == clientdata.CrossOriginTrue && !rp.AllowCrossOrigin {
+		return NewError(ErrOriginNotAllowed, steps[3], "clientData crossOrigin is true and the policy does not allow cross-origin iframes", nil)
+	}
+	if cd.HasTopOrigin {
+		if !rp.AllowCrossOrigin {
+			return NewError(ErrOriginNotAllowed, steps[4], "clientData has a topOrigin and the policy does not allow cross-origin iframes", nil)
+		}
+		ok = false
+		for _, o := range rp.TopOrigins {
+			if cd.TopOriginIs(o) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return NewError(ErrOriginNotAllowed, steps[4], "clientData topOrigin is not an allowed top-level origin", nil)
+		}
+	}
+	return nil
+}

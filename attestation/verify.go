@@ -164,6 +164,14 @@ func verifyStatement(in *Input, f Format, s Statement, out *Result) error {
 	switch f {
 	case FormatNone:
 		return verifyNone(in, s, out)
+	case FormatPacked:
+		return verifyPacked(in, s, out)
+	case FormatFIDOU2F:
+		return verifyFIDOU2F(in, s, out)
+	case FormatApple:
+		return verifyApple(in, s, out)
+	case FormatCompound:
+		return verifyCompound(in, s, out)
 	}
 	return fail(f, "§7.1 step 20", ErrUnsupportedFormat, nil)
 }

@@ -172,6 +172,12 @@ func verifyStatement(in *Input, f Format, s Statement, out *Result) error {
 		return verifyApple(in, s, out)
 	case FormatCompound:
 		return verifyCompound(in, s, out)
+	case FormatTPM:
+		return verifyTPM(in, s, out)
+	case FormatAndroidKey:
+		return verifyAndroidKey(in, s, out)
+	case FormatAndroidSafetyNet:
+		return verifySafetyNet(in, s, out)
 	}
 	return fail(f, "§7.1 step 20", ErrUnsupportedFormat, nil)
 }

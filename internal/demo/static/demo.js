@@ -1,0 +1,114 @@
+// The demo page's client: options from the server go through
+// PublicKeyCredential.parse…OptionsFromJSON, the credential back through
+// toJSON(). window.demo exposes the ceremonies for the end-to-end tests.
+"use strict";
+
+const api = "/webauthn";
+const $ = (id) => document.getElementById(id);
+
+async function post(path, bodyText) {
+  const r = await fetch(api + path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    credentials: "same-origin",
+    body: bodyText,
+  });
+  let body;
+  try { body = await r.json(); } catch (e) { body = { exception: "HTTP " + r.status, step: "", reason: String(e) }; }
+  return { status: r.status, body };
+}
+
+function formParams() {
+  return {
+    username: $("username").value,
+    attestation: $("attestation").value,
+    userVerification: $("userVerification").value,
+    residentKey: $("residentKey").value,
+    algorithms: [...document.querySelectorAll("input[name=alg]:checked")].map((c) => Number(c.value)),
+  };
+}
+
+const flagNames = (f) => ["up", "uv", "be", "bs", "at", "ed"].filter((k) => f[k]).map((k) => k.toUpperCase()).join(" ") +
+  " (0x" + f.byte.toString(16).padStart(2, "0") + ")";
+
+function show(res) {
+  const box = $("result"), dl = $("result-fields");
+  dl.replaceChildren();
+  const row = (k, v) => {
+    const dt = document.createElement("dt"), dd = document.createElement("dd");
+    dt.textContent = k; dd.textContent = v; dl.append(dt, dd);
+  };
+  if (res.ok) {
+    const b = res.body;
+    box.className = "ok";
+    if (res.ceremony === "registration") {
+      $("result-title").textContent = "Registered " + b.user;
+      row("Format", b.format);
+      row("Attestation type", b.attestationType);
+      row("AAGUID", b.aaguid);
+      row("Algorithm", b.algorithm + " (" + b.algorithmId + ")");
+      row("Flags", flagNames(b.flags));
+      row("Sign count", b.signCount);
+      row("Transports", b.transports.join(", ") || "(none reported)");
+      row("Resident key", b.residentKey === null ? "unknown" : String(b.residentKey));
+      row("Trust path", b.trustPath.join(" → ") || "(none)");
+      row("Credential ID", b.credentialId);
+    } else {
+      $("result-title").textContent = "Signed in as " + b.user;
+      row("Flags", flagNames(b.flags));
+      row("Sign count", b.previousSignCount + " → " + b.signCount);
+      row("Clone suspected", String(b.cloneSuspected));
+      row("Credential ID", b.credentialId);
+    }
+  } else {
+    box.className = "error";
+    $("result-title").textContent = (res.ceremony === "registration" ? "Registration" : "Sign-in") + " failed at " + res.stage;
+    row("Exception", res.body.exception);
+    if (res.body.step) row("Step", res.body.step);
+    row("Reason", res.body.reason);
+    if (res.status) row("HTTP status", res.status);
+  }
+  window.demo.last = res;
+  return res;
+}
+
+async function ceremony(kind, params) {
+  const reg = kind === "registration";
+  const path = reg ? "/register" : "/login";
+  const fail = (stage, status, body) => show({ ok: false, ceremony: kind, stage, status, body });
+  const begin = await post(path + "/begin", JSON.stringify(params));
+  if (begin.status !== 200) return fail(path + "/begin", begin.status, begin.body);
+  let cred;
+  try {
+    if (reg) {
+      cred = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(begin.body) });
+    } else {
+      cred = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(begin.body) });
+    }
+  } catch (e) {
+    return fail("the browser", 0, { exception: e.name, step: "navigator.credentials." + (reg ? "create" : "get"), reason: e.message });
+  }
+  const finish = { path: path + "/finish", body: JSON.stringify({ username: params.username || "", credential: cred.toJSON() }) };
+  window.demo.lastFinish = finish;
+  const done = await post(finish.path, finish.body);
+  if (done.status !== 200) return fail(path + "/finish", done.status, done.body);
+  return show({ ok: true, ceremony: kind, status: 200, body: done.body });
+}
+
+window.demo = {
+  register: (p) => ceremony("registration", Object.assign(formParams(), p || {})),
+  login: (p) => ceremony("authentication", Object.assign({ username: $("username").value }, p || {})),
+  // replay posts the last finish request again, byte for byte.
+  replay: async () => {
+    const f = window.demo.lastFinish;
+    const done = await post(f.path, f.body);
+    const kind = f.path.startsWith("/register") ? "registration" : "authentication";
+    if (done.status !== 200) return show({ ok: false, ceremony: kind, stage: f.path + " (replayed)", status: done.status, body: done.body });
+    return show({ ok: true, ceremony: kind, status: 200, body: done.body });
+  },
+  last: null,
+  lastFinish: null,
+};
+
+$("register").addEventListener("click", () => window.demo.register());
+$("login").addEventListener("click", () => window.demo.login());

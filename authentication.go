@@ -3,6 +3,7 @@ package webauthn
 import (
 	"bytes"
 	"crypto/sha256"
+	"sync"
 
 	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/clientdata"
@@ -35,6 +36,10 @@ type Credential struct {
 	// (§7.2 step 6). Leave it empty only when the user was identified
 	// before the ceremony and the handle is not stored.
 	UserHandle []byte
+	// Transports are the transports from registration
+	// (Registration.Transports), kept for allowCredentials hints; they are
+	// not checked.
+	Transports Transports
 }
 
 // Assertion is the outcome of a successful authentication ceremony. Its byte
@@ -117,10 +122,25 @@ func (rp *RelyingParty) VerifyAuthentication(response, challenge []byte, cred *C
 	return rp.verifyAuthentication(response, challenge, cred, out)
 }
 
+// authState is the working memory of one assertion that the signature
+// verifier takes by pointer; pooled like regState.
+type authState struct {
+	hash [sha256.Size]byte
+	ad   authdata.AuthData
+	key  cose.Key
+}
+
+var authStates = sync.Pool{New: func() any { return new(authState) }}
+
 func (rp *RelyingParty) verifyAuthentication(response, challenge []byte, cred *Credential, out *Assertion) error {
 	if err := rp.check("§7.2"); err != nil {
 		return err
 	}
+	st := authStates.Get().(*authState)
+	defer func() {
+		*st = authState{}
+		authStates.Put(st)
+	}()
 	if cred == nil {
 		return malformed("§7.2 step 7", "no stored credential record", nil)
 	}
@@ -202,8 +222,8 @@ func (rp *RelyingParty) verifyAuthentication(response, challenge []byte, cred *C
 	}
 
 	// Step 16: rpIdHash (the authenticator data parsed first).
-	var ad authdata.AuthData
-	if err := authdata.Parse(adRaw, &ad); err != nil {
+	ad := &st.ad
+	if err := authdata.Parse(adRaw, ad); err != nil {
 		return malformed("§7.2 step 16", "authenticatorData is malformed", err)
 	}
 	if !rpIDHashIs(ad.RPIDHash, rp.RPID) {
@@ -224,9 +244,9 @@ func (rp *RelyingParty) verifyAuthentication(response, challenge []byte, cred *C
 	// Step 21: extension outputs are reported, not judged.
 
 	// Steps 22-23: the signature over authData ‖ SHA-256(clientDataJSON).
-	hash := sha256.Sum256(cdj)
-	var key cose.Key
-	if err := cose.ParseKey(cred.PublicKey, &key); err != nil {
+	st.hash = sha256.Sum256(cdj)
+	key := &st.key
+	if err := cose.ParseKey(cred.PublicKey, key); err != nil {
 		return malformed("§7.2 step 23", "the stored credential public key is not a supported COSE_Key", err)
 	}
 	verify := cosesig.Verify
@@ -235,7 +255,7 @@ func (rp *RelyingParty) verifyAuthentication(response, challenge []byte, cred *C
 		// verified with it too.
 		verify = cosesig.VerifyAllowingRS1
 	}
-	if err := verify(key.Alg, &key, sig, ad.Raw, hash[:]); err != nil {
+	if err := verify(key.Alg, key, sig, ad.Raw, st.hash[:]); err != nil {
 		return NewError(ErrNotAuthorized, "§7.2 step 23", "signature does not verify with the stored credential public key", err)
 	}
 	// Step 24: the signature counter.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
+	"sync"
 
 	"github.com/passkeykit/webauthn/attestation"
 	"github.com/passkeykit/webauthn/authdata"
@@ -166,10 +167,31 @@ func malformed(step, reason string, cause error) error {
 	return NewError(ErrMalformed, step, reason, cause)
 }
 
+// regState is the working memory of one registration: the parsed structures
+// that attestation.Verify takes by pointer, which would otherwise escape one
+// by one. It is pooled; nothing in it outlives the call except what the
+// Registration copies out (slices of its buffer, the trust path).
+type regState struct {
+	hash [sha256.Size]byte
+	obj  attestation.Object
+	ad   authdata.AuthData
+	key  cose.Key
+	opts attestation.Options
+	in   attestation.Input
+	res  attestation.Result
+}
+
+var regStates = sync.Pool{New: func() any { return new(regState) }}
+
 func (rp *RelyingParty) verifyRegistration(response, challenge []byte, out *Registration) error {
 	if err := rp.check("§7.1"); err != nil {
 		return err
 	}
+	st := regStates.Get().(*regState)
+	defer func() {
+		*st = regState{}
+		regStates.Put(st)
+	}()
 	buf := out.buf[:0]
 	*out = Registration{buf: buf}
 
@@ -230,15 +252,15 @@ func (rp *RelyingParty) verifyRegistration(response, challenge []byte, out *Regi
 		return err
 	}
 	// Step 12: hash.
-	hash := sha256.Sum256(cdj)
+	st.hash = sha256.Sum256(cdj)
 
 	// Step 13: decode the attestation object and the authenticator data.
-	var obj attestation.Object
-	if err := attestation.ParseObject(attObj, &obj); err != nil {
+	obj := &st.obj
+	if err := attestation.ParseObject(attObj, obj); err != nil {
 		return malformed("§7.1 step 13", "attestationObject is malformed", err)
 	}
-	var ad authdata.AuthData
-	if err := authdata.Parse(obj.AuthData, &ad); err != nil {
+	ad := &st.ad
+	if err := authdata.Parse(obj.AuthData, ad); err != nil {
 		return malformed("§7.1 step 13", "authData is malformed", err)
 	}
 	if !ad.Flags.HasAttestedCredentialData() {
@@ -247,8 +269,8 @@ func (rp *RelyingParty) verifyRegistration(response, challenge []byte, out *Regi
 	if !bytes.Equal(rawID, ad.CredentialID) {
 		return NewError(ErrIDMismatch, "§7.1 step 13", "rawId is not the attested credential ID", nil)
 	}
-	var key cose.Key
-	keyErr := cose.ParseKey(ad.CredentialPublicKey, &key)
+	key := &st.key
+	keyErr := cose.ParseKey(ad.CredentialPublicKey, key)
 	if keyErr != nil && !cose.IsUnsupported(keyErr) {
 		return malformed("§7.1 step 13", "credential public key is malformed", keyErr)
 	}
@@ -284,22 +306,22 @@ func (rp *RelyingParty) verifyRegistration(response, challenge []byte, out *Regi
 		return NewError(ErrCredentialNotSupported, "§7.1 step 22", "attestation format "+obj.Format.String()+" is not acceptable", nil)
 	}
 	// Step 23: the statement's verification procedure.
-	opts := attestation.Options{
+	st.opts = attestation.Options{
 		Anchors:                         rp.Attestation.Anchors,
 		Verifier:                        rp.chainVerifier(),
 		InsecureAllowSoftwareAndroidKey: rp.Attestation.InsecureAllowSoftwareAndroidKey,
 		SafetyNetWindow:                 rp.Attestation.SafetyNetWindow,
 	}
-	in := attestation.Input{
-		Object:         &obj,
-		AuthData:       &ad,
-		ClientDataHash: hash[:],
-		CredentialKey:  &key,
+	st.in = attestation.Input{
+		Object:         obj,
+		AuthData:       ad,
+		ClientDataHash: st.hash[:],
+		CredentialKey:  key,
 		Time:           rp.now(),
-		Options:        &opts,
+		Options:        &st.opts,
 	}
-	var res attestation.Result
-	if err := attestation.Verify(&in, &res); err != nil {
+	res := &st.res
+	if err := attestation.Verify(&st.in, res); err != nil {
 		if errors.Is(err, attestation.ErrAnchors) {
 			return NewError(ErrInternal, "§7.1 step 24", "the trust anchor source failed", err)
 		}

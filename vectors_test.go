@@ -1,7 +1,10 @@
 package webauthn_test
 
 import (
+	"errors"
 	"testing"
+
+	webauthn "github.com/passkeykit/webauthn"
 
 	"github.com/passkeykit/webauthn/internal/conformance"
 	"github.com/passkeykit/webauthn/internal/testenv"
@@ -36,4 +39,80 @@ func TestVectors(t *testing.T) {
 		})
 	}
 	t.Logf("vectors: %d passed, %d failed", passed, failed)
+}
+
+// fuzzSetup loads the vectors of one ceremony for a fuzz target: their
+// responses seed the corpus, their policies and challenges are the fuzz
+// target's fixed context.
+func fuzzSetup(f *testing.F, ceremony string) []*vectors.Vector {
+	dir := testenv.VectorsDir(f)
+	all, err := vectors.LoadDir(dir)
+	if err != nil {
+		f.Fatal(err)
+	}
+	var vs []*vectors.Vector
+	for _, v := range all {
+		if v.Ceremony == ceremony {
+			vs = append(vs, v)
+			f.Add([]byte(v.Response), uint8(len(vs)-1))
+		}
+	}
+	return vs
+}
+
+// checkFuzzErr fails unless err is nil or an *Error with one of the known
+// exceptions other than InternalErrorException (a recovered panic).
+func checkFuzzErr(t *testing.T, err error) {
+	if err == nil {
+		return
+	}
+	var e *webauthn.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error %T is not *webauthn.Error: %v", err, err)
+	}
+	switch e.Exception() {
+	case webauthn.ExceptionInvalidParameter, webauthn.ExceptionChallengeNotFound,
+		webauthn.ExceptionOriginNotAllowed, webauthn.ExceptionRelyingPartyMismatch,
+		webauthn.ExceptionCredentialNotSupported, webauthn.ExceptionNotAuthorized:
+	default:
+		t.Fatalf("unexpected exception: %v", err)
+	}
+}
+
+func FuzzVerifyRegistration(f *testing.F) {
+	vs := fuzzSetup(f, "registration")
+	rps := make([]*webauthn.RelyingParty, len(vs))
+	for i, v := range vs {
+		rp, err := conformance.RelyingParty(v)
+		if err != nil {
+			f.Fatal(err)
+		}
+		rps[i] = rp
+	}
+	f.Fuzz(func(t *testing.T, response []byte, which uint8) {
+		i := int(which) % len(vs)
+		var out webauthn.Registration
+		checkFuzzErr(t, rps[i].VerifyRegistration(response, vectors.B64(vs[i].Challenge), &out))
+	})
+}
+
+func FuzzVerifyAuthentication(f *testing.F) {
+	vs := fuzzSetup(f, "authentication")
+	rps := make([]*webauthn.RelyingParty, len(vs))
+	creds := make([]*webauthn.Credential, len(vs))
+	for i, v := range vs {
+		rp, err := conformance.RelyingParty(v)
+		if err != nil {
+			f.Fatal(err)
+		}
+		rps[i] = rp
+		if creds[i], err = conformance.Credential(v); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Fuzz(func(t *testing.T, response []byte, which uint8) {
+		i := int(which) % len(vs)
+		var out webauthn.Assertion
+		checkFuzzErr(t, rps[i].VerifyAuthentication(response, vectors.B64(vs[i].Challenge), creds[i], &out))
+	})
 }

@@ -122,8 +122,7 @@ func (g *generator) negatives() {
 		v.AllowCrossOrigin = true
 		v.TopOrigins = []string{"https://example.com"}
 	})
-	g.negSelf("neg-toporigin-cross-origin-disallowed", excOrigin, "clientData has a topOrigin and the policy does not allow cross-origin", func(r *forge.Registration) {
-		r.ClientData.CrossOrigin = true
+	g.negSelf("neg-toporigin-cross-origin-disallowed", excOrigin, "clientData has a topOrigin (crossOrigin false) and the policy does not allow cross-origin", func(r *forge.Registration) {
 		r.ClientData.TopOrigin = "https://example.com"
 	}, func(v *vector) {
 		v.TopOrigins = []string{"https://example.com"}

@@ -262,6 +262,9 @@ func TestRegistrationErrorTable(t *testing.T) {
 			return bytes.Replace(c.json(), []byte(b64u.EncodeToString(c.reg.ClientDataJSON())), []byte(b64u.EncodeToString([]byte(`{"type":`))), 1)
 		}, want: invalid},
 		{name: "challenge", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.chal = []byte("another challenge") }, want: notFound},
+		{name: "no challenge issued", edit: func(c *regCase, _ *webauthn.RelyingParty) {
+			c.reg.ClientData.Challenge, c.chal = []byte{}, []byte{}
+		}, want: notFound},
 		{name: "challenge prefix", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.chal = c.reg.ClientData.Challenge[:31] }, want: notFound},
 		{name: "origin scheme", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.ClientData.Origin = "http://example.org" }, want: origin},
 		{name: "origin port", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.ClientData.Origin = "https://example.org:8443" }, want: origin},

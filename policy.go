@@ -197,7 +197,7 @@ func (rp *RelyingParty) verifyClientData(cd *clientdata.ClientData, typ string, 
 	if !cd.TypeIs(typ) {
 		return NewError(ErrClientDataType, steps[0], "clientData type is not "+typ, nil)
 	}
-	if !cd.ChallengeEquals(challenge) {
+	if len(challenge) == 0 || !cd.ChallengeEquals(challenge) {
 		return NewError(ErrChallengeNotFound, steps[1], "clientData challenge is not the challenge issued", nil)
 	}
 	ok := false

@@ -145,9 +145,7 @@ func (g *generator) negatives() {
 		r.AuthData.ExactFlags = true
 		r.AuthData.Flags = forge.FlagUP | forge.FlagUV | forge.FlagAT
 		r.AuthData.CredentialKey = nil
-	}, func(v *vector) {
-		// rawId stays the credential ID the authenticator would have used.
-	})
+	}, nil)
 	g.negSelf("neg-data-without-at", excInvalid, "attested credential data present and the AT flag clear (trailing bytes)", func(r *forge.Registration) {
 		r.AuthData.ExactFlags = true
 		r.AuthData.Flags = forge.FlagUP | forge.FlagUV
@@ -202,7 +200,7 @@ func (g *generator) negatives() {
 		s["sig"] = b64(s["sig"].([]byte))
 	})
 
-	root, inter, anchor := g.packedCA()
+	_, inter, anchor := g.packedCA()
 	basic := func(name, reason, exc string, build func(r *forge.Registration, att *forge.Key) forge.Stmt, post func(*vector)) {
 		r := g.selfReg(name)
 		att := f.Key("att/"+name, cose.ES256)
@@ -261,7 +259,6 @@ func (g *generator) negatives() {
 		})
 		return r.Packed(att, leaf, inter)
 	}, nil)
-	_ = root
 
 	// --- attestation object CBOR (§6.5.4; InvalidParameterException).
 	{

@@ -18,7 +18,8 @@ func algName(a cose.Algorithm) string { return strings.ToLower(a.String()) }
 
 const srcForge = "passkeykit/webauthn internal/gen (deterministic, forge seed \"" + Seed + "\")"
 
-// packedRoot is the root the packed basic chains end at, and its intermediate.
+// packedCA returns the root the packed basic chains end at, its intermediate,
+// and the root's trustAnchors path.
 func (g *generator) packedCA() (root, inter *forge.Cert, anchor string) {
 	root = g.f.Root("Gen Packed Root", cose.ES384)
 	inter = g.f.Intermediate("Gen Packed Intermediate", cose.ES256, root)
@@ -145,7 +146,7 @@ func (g *generator) registrations() {
 		g.add(v)
 	}
 
-	// compound (§8.9): packed self and none; packed basic and fido-u2f-less apple.
+	// compound (§8.9): packed self with none; packed basic with apple.
 	{
 		name := "compound-packed-self-none"
 		r := f.Registration(name, f.Key(name, cose.ES256))

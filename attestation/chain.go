@@ -25,7 +25,7 @@ func parseX5C(in *Input, f Format, step string, it Certs) ([]*x509.Certificate, 
 		if v.Cache != nil {
 			c, err = v.Cache.ParseCertificate(der)
 		} else {
-			c, err = x509.ParseCertificate(der)
+			c, err = trust.ParseCertificate(der)
 		}
 		if err != nil {
 			return nil, fail(f, step, ErrCertificate, err)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/cose"
-	"github.com/passkeykit/webauthn/cose/cosesig"
 	"github.com/passkeykit/webauthn/internal/forge"
 	"github.com/passkeykit/webauthn/internal/testenv"
 	"github.com/passkeykit/webauthn/internal/vectors"
@@ -120,16 +119,6 @@ func vectorOptions(t *testing.T, shared *trust.Verifier) func(v *vectors.Vector)
 	}
 }
 
-// trustDisagreements are vectors whose expected verdict depends on a decision
-// of package trust, not of these format verifiers; they are skipped loudly.
-var trustDisagreements = map[string]string{
-	"fido-u2f-es256-fido-conformance-sha1-leaf": "anchor fido2-test-root.pem is an X.509 v1 certificate without basicConstraints; trust.Verifier rejects it as an issuer (ErrNotCA) while the vector expects it to be accepted as a configured anchor — a trust package decision",
-}
-
-// unsupportedBuild reports a failure that only says this build lacks an
-// algorithm (Ed448 and ML-DSA need -tags cosecircl).
-func unsupportedBuild(err error) bool { return errors.Is(err, cosesig.ErrUnsupportedAlgorithm) }
-
 func TestFormatVectors(t *testing.T) {
 	cases, want := loadFormatVectors(t, vectorOptions(t, &trust.Verifier{Cache: trust.NewCache(256)}))
 	pass := map[string]int{}
@@ -139,12 +128,6 @@ func TestFormatVectors(t *testing.T) {
 		t.Run(v.Name, func(t *testing.T) {
 			total[v.Fmt]++
 			res, err := c.verify()
-			if why, ok := trustDisagreements[v.Name]; ok && err != nil && errors.Is(err, trust.ErrNotCA) {
-				t.Skipf("KNOWN TRUST DISAGREEMENT: %s: %v", why, err)
-			}
-			if err != nil && unsupportedBuild(err) {
-				t.Skipf("not built in: %v", err)
-			}
 			if (err == nil) != v.Expect.OK {
 				t.Fatalf("ok = %v, want %v (%s): %v", err == nil, v.Expect.OK, v.Expect.Reason, err)
 			}
@@ -184,9 +167,6 @@ func TestFormatsConcurrent(t *testing.T) {
 	}
 	var jobs []job
 	for i, c := range cases {
-		if _, err := c.verify(); err != nil && (unsupportedBuild(err) || trustDisagreements[c.name] != "") {
-			continue
-		}
 		jobs = append(jobs, job{c, want[i].Expect.OK})
 	}
 	for _, c := range forged {

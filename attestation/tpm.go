@@ -28,7 +28,7 @@ var (
 	ErrAIKVersion        = errors.New("attestation: AIK certificate is not version 3")
 	ErrAIKSubject        = errors.New("attestation: AIK certificate subject is not empty")
 	ErrAIKSAN            = errors.New("attestation: AIK certificate lacks a critical subjectAltName with TPM device attributes")
-	ErrAIKManufacturer   = errors.New("attestation: AIK certificate TPM manufacturer is not in the TCG vendor registry")
+	ErrAIKManufacturer   = errors.New("attestation: AIK certificate TPM manufacturer is malformed or (with RequireRegisteredTPMManufacturer) not in the TCG vendor registry")
 	ErrAIKEKU            = errors.New("attestation: AIK certificate extKeyUsage lacks tcg-kp-AIKCertificate (2.23.133.8.3)")
 	ErrAIKBasicConstr    = errors.New("attestation: AIK certificate basicConstraints is absent or CA is true")
 	ErrAAGUIDExtension   = errors.New("attestation: id-fido-gen-ce-aaguid extension is critical, malformed or differs from the AAGUID")
@@ -274,7 +274,10 @@ func checkAIK(in *Input, c *x509.Certificate) error {
 			if err := tpm.ParseSubjectAltName(e.Value, &attrs); err != nil {
 				return fail(f, step, ErrCertificate, errors.Join(ErrAIKSAN, err))
 			}
-			if !tpm.KnownManufacturer(string(attrs.Manufacturer)) {
+			if _, ok := tpm.ManufacturerID(string(attrs.Manufacturer)); !ok {
+				return fail(f, step, ErrCertificate, ErrAIKManufacturer)
+			}
+			if in.Options != nil && in.Options.RequireRegisteredTPMManufacturer && !tpm.KnownManufacturer(string(attrs.Manufacturer)) {
 				return fail(f, step, ErrCertificate, ErrAIKManufacturer)
 			}
 			san = true

@@ -54,6 +54,12 @@ type Options struct {
 	// origin and purpose are enforced only in software (§8.4 step "if the RP
 	// wants to accept software-enforced keys"). Off by default.
 	InsecureAllowSoftwareAndroidKey bool
+	// RequireRegisteredTPMManufacturer rejects TPM attestations whose AIK
+	// certificate names a manufacturer outside the TCG TPM Vendor ID Registry.
+	// Off by default: §8.3.1 requires the subjectAltName of the TPMv2 EK profile,
+	// whose manufacturer must be a well-formed "id:XXXXXXXX" (always checked),
+	// and the specification's own TPM test vector uses id:00000000.
+	RequireRegisteredTPMManufacturer bool
 	// SafetyNetWindow is how far timestampMs may be from the verification time
 	// (§8.5 step 8). Zero means DefaultSafetyNetWindow.
 	SafetyNetWindow time.Duration

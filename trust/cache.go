@@ -88,7 +88,7 @@ func (c *Cache) Reset() {
 // is x509.ParseCertificate.
 func (c *Cache) ParseCertificate(der []byte) (*x509.Certificate, error) {
 	if c == nil {
-		return x509.ParseCertificate(der)
+		return ParseCertificate(der)
 	}
 	k := sha256.Sum256(der)
 	s := &c.certs[k[0]%cacheShards]
@@ -98,7 +98,7 @@ func (c *Cache) ParseCertificate(der []byte) (*x509.Certificate, error) {
 	if ok && bytes.Equal(cert.Raw, der) {
 		return cert, nil
 	}
-	cert, err := x509.ParseCertificate(der)
+	cert, err := ParseCertificate(der)
 	if err != nil {
 		return nil, err
 	}

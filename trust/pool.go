@@ -65,7 +65,7 @@ func (p *Pool) AppendPEM(pemData []byte) (*Pool, error) {
 		if b == nil || b.Type != "CERTIFICATE" || len(b.Headers) != 0 {
 			return nil, errAt(i, ErrBadPEM)
 		}
-		c, err := x509.ParseCertificate(b.Bytes)
+		c, err := ParseCertificate(b.Bytes)
 		if err != nil {
 			return nil, &Error{Index: i, Err: err}
 		}

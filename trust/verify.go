@@ -42,6 +42,11 @@ type Result struct {
 // Verifier is safe for concurrent use.
 type Verifier struct {
 	Cache *Cache
+	// RejectSHA1Signatures refuses certificates signed with SHA-1. Off by
+	// default: crypto/x509 refuses them outright, but attestation PKI in the
+	// field still carries them (the FIDO conformance roots, older TPM vendor
+	// chains) and an attestation certificate is not a TLS server certificate.
+	RejectSHA1Signatures bool
 }
 
 // Verify checks chain (x5c order: leaf first) against anchors at time at
@@ -149,7 +154,10 @@ func checkIssuer(child, issuer *x509.Certificate) error {
 	switch {
 	case !bytes.Equal(child.RawIssuer, issuer.RawSubject):
 		return ErrIssuerMismatch
-	case !issuer.BasicConstraintsValid || !issuer.IsCA:
+	case issuer.Version == 3 && !issuer.BasicConstraintsValid, issuer.BasicConstraintsValid && !issuer.IsCA:
+		// RFC 5280 §6.1.4 (k): a v3 issuer must assert cA; v1 and v2
+		// certificates predate extensions and may issue (as in crypto/x509's
+		// CheckSignatureFrom), which matters for configured v1 roots.
 		return ErrNotCA
 	case issuer.KeyUsage != 0 && issuer.KeyUsage&x509.KeyUsageCertSign == 0:
 		return ErrNoCertSign
@@ -179,7 +187,10 @@ func (v *Verifier) checkSignature(child, issuer *x509.Certificate, at time.Time)
 			return k, true
 		}
 	}
-	return k, child.CheckSignatureFrom(issuer) == nil
+	if child.CheckSignatureFrom(issuer) == nil {
+		return k, true
+	}
+	return k, !v.RejectSHA1Signatures && checkSHA1Signature(child, issuer)
 }
 
 func (v *Verifier) findAnchor(chain []*x509.Certificate, anchors *Pool, at time.Time, res *Result) error {

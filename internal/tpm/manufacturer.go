@@ -43,10 +43,25 @@ var manufacturers = [...]uint32{
 // Registry (WebAuthn §8.3.1 requires the manufacturer to be one). It returns
 // false for any other form; hex digits may be either case.
 func KnownManufacturer(id string) bool {
-	if len(id) != 11 || id[:3] != "id:" {
+	v, ok := ManufacturerID(id)
+	if !ok {
 		return false
 	}
-	var v uint32
+	for _, m := range manufacturers {
+		if m == v {
+			return true
+		}
+	}
+	return false
+}
+
+// ManufacturerID parses a tcpaTpmManufacturer value of the form "id:" followed
+// by eight hexadecimal digits (TCG EK Credential Profile §3.2.9) into the
+// vendor ID; ok is false for any other form.
+func ManufacturerID(id string) (v uint32, ok bool) {
+	if len(id) != 11 || id[:3] != "id:" {
+		return 0, false
+	}
 	for i := 3; i < len(id); i++ {
 		c := id[i]
 		var n byte
@@ -58,14 +73,9 @@ func KnownManufacturer(id string) bool {
 		case 'A' <= c && c <= 'F':
 			n = c - 'A' + 10
 		default:
-			return false
+			return 0, false
 		}
 		v = v<<4 | uint32(n)
 	}
-	for _, m := range manufacturers {
-		if m == v {
-			return true
-		}
-	}
-	return false
+	return v, true
 }

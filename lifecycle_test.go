@@ -1,0 +1,366 @@
+package webauthn_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	webauthn "github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/internal/forge"
+	"github.com/passkeykit/webauthn/internal/storetest"
+)
+
+// lcFixture is a Lifecycle over a MemStore with a clock the test moves.
+type lcFixture struct {
+	clk *storetest.FakeClock
+	lc  *webauthn.Lifecycle
+	f   *forge.Forge
+}
+
+func newLifecycle(t *testing.T) *lcFixture {
+	t.Helper()
+	clk := storetest.NewFakeClock(forge.Epoch.AddDate(1, 0, 0))
+	rp := &webauthn.RelyingParty{
+		RPID:       "example.org",
+		Origins:    []string{"https://example.org"},
+		Algorithms: []cose.Algorithm{cose.ES256, cose.RS256},
+		Clock:      clk.Now,
+	}
+	return &lcFixture{clk: clk, lc: &webauthn.Lifecycle{RP: rp, RPName: "Example"}, f: forge.New("lifecycle")}
+}
+
+var alice = webauthn.User{ID: []byte("user-alice-0001"), Name: "alice@example.org", DisplayName: "Alice"}
+
+// regResponse forges a "none" RegistrationResponseJSON answering the
+// challenge in opts, with the authenticator flags given.
+func (x *lcFixture) regResponse(t *testing.T, opts *webauthn.PublicKeyCredentialCreationOptionsJSON, label string, flags byte) []byte {
+	t.Helper()
+	chal, err := b64u.DecodeString(opts.Challenge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := x.f.Registration(label, x.f.Key(label, cose.ES256))
+	reg.ClientData.Challenge = chal
+	reg.AuthData.Flags = flags
+	id := b64u.EncodeToString(reg.AuthData.CredentialID)
+	return []byte(`{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
+		b64u.EncodeToString(reg.ClientDataJSON()) + `","attestationObject":"` + b64u.EncodeToString(reg.Object("none", forge.Stmt{})) +
+		`","transports":["internal"]},"clientExtensionResults":{"credProps":{"rk":true}}}`)
+}
+
+// authResponse forges an AuthenticationResponseJSON by key for credential id
+// answering the challenge in opts; userHandle nil leaves it out.
+func authResponse(t *testing.T, opts *webauthn.PublicKeyCredentialRequestOptionsJSON, key *forge.Key, id, userHandle []byte, flags byte, badSig bool) []byte {
+	t.Helper()
+	chal, err := b64u.DecodeString(opts.Challenge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ad := (&forge.AuthData{RPID: "example.org", Flags: flags, SignCount: 7}).Bytes()
+	cd := forge.ClientData{Type: "webauthn.get", Challenge: chal, Origin: "https://example.org"}
+	cdj := cd.JSON()
+	h := sha256.Sum256(cdj)
+	sig := key.Sign(ad, h[:])
+	if badSig {
+		sig[len(sig)-1] ^= 1
+	}
+	uh := ""
+	if userHandle != nil {
+		uh = `,"userHandle":"` + b64u.EncodeToString(userHandle) + `"`
+	}
+	s := b64u.EncodeToString(id)
+	return []byte(`{"id":"` + s + `","rawId":"` + s + `","type":"public-key","response":{"clientDataJSON":"` +
+		b64u.EncodeToString(cdj) + `","authenticatorData":"` + b64u.EncodeToString(ad) + `","signature":"` +
+		b64u.EncodeToString(sig) + `"` + uh + `},"clientExtensionResults":{}}`)
+}
+
+func TestStartRegistrationOptions(t *testing.T) {
+	x := newLifecycle(t)
+	existing := []webauthn.Credential{{ID: []byte{1, 2, 3}}}
+	opts, err := x.lc.StartRegistration(context.Background(), alice, "client-a", &webauthn.RegistrationOptions{Credentials: existing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.Marshal(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The JSON form browsers' parseCreationOptionsFromJSON reads.
+	var got struct {
+		RP   struct{ ID, Name string }
+		User struct {
+			ID          string `json:"id"`
+			Name        string `json:"name"`
+			DisplayName string `json:"displayName"`
+		}
+		Challenge        string
+		PubKeyCredParams []struct {
+			Type string
+			Alg  int64
+		}
+		Timeout                int64
+		ExcludeCredentials     []struct{ ID, Type string }
+		AuthenticatorSelection struct {
+			ResidentKey        string
+			RequireResidentKey bool
+			UserVerification   string
+		}
+		Attestation string
+		Extensions  struct{ CredProps bool }
+	}
+	if err := json.Unmarshal(js, &got); err != nil {
+		t.Fatal(err)
+	}
+	chal, err := b64u.DecodeString(got.Challenge)
+	if err != nil || len(chal) < webauthn.MinChallengeSize {
+		t.Fatalf("challenge %q: %v", got.Challenge, err)
+	}
+	uid, _ := b64u.DecodeString(got.User.ID)
+	if got.RP.ID != "example.org" || got.RP.Name != "Example" || !bytes.Equal(uid, alice.ID) ||
+		got.User.Name != alice.Name || got.User.DisplayName != "Alice" ||
+		len(got.PubKeyCredParams) != 2 || got.PubKeyCredParams[0].Alg != -7 || got.PubKeyCredParams[1].Alg != -257 ||
+		got.PubKeyCredParams[0].Type != "public-key" || got.Timeout != 300000 ||
+		len(got.ExcludeCredentials) != 1 || got.ExcludeCredentials[0].ID != "AQID" ||
+		got.AuthenticatorSelection.ResidentKey != "required" || !got.AuthenticatorSelection.RequireResidentKey ||
+		got.AuthenticatorSelection.UserVerification != "preferred" || got.Attestation != "none" || !got.Extensions.CredProps {
+		t.Fatalf("options JSON %s", js)
+	}
+}
+
+func TestLifecycleRandom(t *testing.T) {
+	x := newLifecycle(t)
+	x.lc.Rand = bytes.NewReader(bytes.Repeat([]byte{0xab}, 32))
+	opts, err := x.lc.StartRegistration(context.Background(), alice, "c", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := b64u.EncodeToString(bytes.Repeat([]byte{0xab}, 32)); opts.Challenge != want {
+		t.Fatalf("challenge %s, want %s from Rand", opts.Challenge, want)
+	}
+	// Rand exhausted: InternalErrorException.
+	_, err = x.lc.StartRegistration(context.Background(), alice, "c", nil)
+	storetest.WantErr(t, err, webauthn.ErrInternal)
+}
+
+func TestRegistrationLifecycle(t *testing.T) {
+	ctx := context.Background()
+	x := newLifecycle(t)
+	opts, err := x.lc.StartRegistration(ctx, alice, "client-a", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := x.regResponse(t, opts, "cred", forge.FlagUP|forge.FlagUV)
+	var reg webauthn.Registration
+
+	// Malformed responses consume nothing.
+	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp[:len(resp)-1], &reg)
+	storetest.WantErr(t, err, webauthn.ErrMalformed)
+	// Another client cannot use (or burn) it; another user cannot find it.
+	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-b", resp, &reg)
+	storetest.WantErr(t, err, webauthn.ErrClientMismatch)
+	err = x.lc.CompleteRegistration(ctx, []byte("user-bob"), "client-a", resp, &reg)
+	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+
+	if err := x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp, &reg); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(reg.CredentialID, x.f.Bytes("credid/cred", 16)) || reg.Algorithm != cose.ES256 {
+		t.Fatalf("registration %+v", reg)
+	}
+	// Replay.
+	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp, &reg)
+	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+
+	// A registration response sent to the authentication Complete.
+	opts, _ = x.lc.StartRegistration(ctx, alice, "client-a", nil)
+	resp = x.regResponse(t, opts, "cred", forge.FlagUP|forge.FlagUV)
+	var as webauthn.Assertion
+	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", resp, nil, &as)
+	storetest.WantErr(t, err, webauthn.ErrMalformed)
+
+	// Expiry: valid at the timeout, gone 1ns later.
+	x.clk.Advance(webauthn.DefaultChallengeTimeout)
+	if err := x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp, &reg); err != nil {
+		t.Fatalf("at the timeout: %v", err)
+	}
+	opts, _ = x.lc.StartRegistration(ctx, alice, "client-a", nil)
+	resp = x.regResponse(t, opts, "cred", forge.FlagUP|forge.FlagUV)
+	x.clk.Advance(webauthn.DefaultChallengeTimeout + time.Nanosecond)
+	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp, &reg)
+	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+
+	// A challenge the RP never issued.
+	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", x.regResponse(t, &webauthn.PublicKeyCredentialCreationOptionsJSON{Challenge: b64u.EncodeToString(make([]byte, 32))}, "cred", forge.FlagUP), &reg)
+	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", x.regResponse(t, &webauthn.PublicKeyCredentialCreationOptionsJSON{Challenge: "AAAA"}, "cred", forge.FlagUP), &reg)
+	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+}
+
+func TestRegistrationLifecycleUserVerification(t *testing.T) {
+	ctx := context.Background()
+	x := newLifecycle(t)
+	opts, _ := x.lc.StartRegistration(ctx, alice, "c", &webauthn.RegistrationOptions{UserVerification: "required"})
+	var reg webauthn.Registration
+	err := x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", forge.FlagUP), &reg)
+	storetest.WantErr(t, err, webauthn.ErrCredentialNotSupported)
+	if reg.CredentialID != nil {
+		t.Fatal("partial result on error")
+	}
+	// Spent by the failed attempt.
+	err = x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", forge.FlagUP|forge.FlagUV), &reg)
+	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+	// "preferred" accepts UV clear.
+	opts, _ = x.lc.StartRegistration(ctx, alice, "c", nil)
+	if err := x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", forge.FlagUP), &reg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStartRegistrationLimits(t *testing.T) {
+	ctx := context.Background()
+	x := newLifecycle(t)
+	creds := make([]webauthn.Credential, webauthn.DefaultMaxCredentials)
+	_, err := x.lc.StartRegistration(ctx, alice, "c", &webauthn.RegistrationOptions{Credentials: creds})
+	storetest.WantErr(t, err, webauthn.ErrLimitExceeded)
+	if _, err := x.lc.StartRegistration(ctx, alice, "c", &webauthn.RegistrationOptions{Credentials: creds[:webauthn.DefaultMaxCredentials-1]}); err != nil {
+		t.Fatal(err)
+	}
+	x.lc.MaxCredentials = 1
+	_, err = x.lc.StartRegistration(ctx, alice, "c", &webauthn.RegistrationOptions{Credentials: creds[:1]})
+	storetest.WantErr(t, err, webauthn.ErrLimitExceeded)
+
+	// The store's per-user cap.
+	x = newLifecycle(t)
+	x.lc.Store = &webauthn.MemStore{MaxPerUser: 2}
+	for range 2 {
+		if _, err := x.lc.StartRegistration(ctx, alice, "c", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = x.lc.StartRegistration(ctx, alice, "c", nil)
+	storetest.WantErr(t, err, webauthn.ErrTooManyRequests)
+	_, err = x.lc.StartAuthentication(ctx, alice.ID, "c", nil)
+	storetest.WantErr(t, err, webauthn.ErrTooManyRequests)
+
+	for _, id := range [][]byte{nil, make([]byte, 65)} {
+		_, err = x.lc.StartRegistration(ctx, webauthn.User{ID: id, Name: "x"}, "c", nil)
+		storetest.WantErr(t, err, webauthn.ErrMalformed)
+	}
+	var zero webauthn.Lifecycle
+	zero.RP = &webauthn.RelyingParty{}
+	_, err = zero.StartRegistration(ctx, alice, "c", nil)
+	storetest.WantErr(t, err, webauthn.ErrConfigurationMissing)
+}
+
+func TestAuthenticationLifecycle(t *testing.T) {
+	ctx := context.Background()
+	x := newLifecycle(t)
+	key := x.f.Key("auth", cose.ES256)
+	credID := x.f.Bytes("credid/auth", 16)
+	stored := &webauthn.Credential{ID: credID, PublicKey: key.COSE(), SignCount: 1, UserHandle: alice.ID}
+	lookups := 0
+	lookup := func(_ context.Context, id, _ []byte) (*webauthn.Credential, error) {
+		lookups++
+		if bytes.Equal(id, credID) {
+			return stored, nil
+		}
+		return nil, nil
+	}
+	opts, err := x.lc.StartAuthentication(ctx, alice.ID, "client-a", &webauthn.AuthenticationOptions{AllowCredentials: []webauthn.Credential{*stored}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.RPID != "example.org" || len(opts.AllowCredentials) != 1 || opts.AllowCredentials[0].ID != b64u.EncodeToString(credID) || opts.UserVerification != "preferred" {
+		t.Fatalf("options %+v", opts)
+	}
+	resp := authResponse(t, opts, key, credID, nil, forge.FlagUP|forge.FlagUV, false)
+	var as webauthn.Assertion
+	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-b", resp, lookup, &as)
+	storetest.WantErr(t, err, webauthn.ErrClientMismatch)
+	err = x.lc.CompleteAuthentication(ctx, nil, "client-a", resp, lookup, &as)
+	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+	if err := x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", resp, lookup, &as); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(as.CredentialID, credID) || as.SignCount != 7 {
+		t.Fatalf("assertion %+v", as)
+	}
+	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", resp, lookup, &as)
+	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+
+	// A credential outside allowCredentials.
+	other := x.f.Key("other", cose.ES256)
+	otherID := x.f.Bytes("credid/other", 16)
+	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", &webauthn.AuthenticationOptions{AllowCredentials: []webauthn.Credential{*stored}})
+	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, other, otherID, nil, forge.FlagUP, false), lookup, &as)
+	storetest.WantErr(t, err, webauthn.ErrNotAuthorized)
+
+	// Unknown credential; a credential of another user.
+	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", nil)
+	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, other, otherID, nil, forge.FlagUP, false), lookup, &as)
+	storetest.WantErr(t, err, webauthn.ErrNotAuthorized)
+	bob := []byte("user-bob")
+	opts, _ = x.lc.StartAuthentication(ctx, bob, "client-a", nil)
+	err = x.lc.CompleteAuthentication(ctx, bob, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, false), lookup, &as)
+	storetest.WantErr(t, err, webauthn.ErrNotAuthorized)
+
+	// A bad signature spends the challenge.
+	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", nil)
+	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, true), lookup, &as)
+	storetest.WantErr(t, err, webauthn.ErrNotAuthorized)
+	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, false), lookup, &as)
+	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+
+	// userVerification "required" enforced at Complete.
+	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", &webauthn.AuthenticationOptions{UserVerification: "required"})
+	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, false), lookup, &as)
+	storetest.WantErr(t, err, webauthn.ErrNotAuthorized)
+
+	// Lookup failures.
+	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", nil)
+	boom := errors.New("db down")
+	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, false),
+		func(context.Context, []byte, []byte) (*webauthn.Credential, error) { return nil, boom }, &as)
+	storetest.WantErr(t, err, webauthn.ErrInternal)
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want the lookup's error as cause", err)
+	}
+}
+
+func TestAuthenticationLifecycleUsernameless(t *testing.T) {
+	ctx := context.Background()
+	x := newLifecycle(t)
+	key := x.f.Key("auth", cose.ES256)
+	credID := x.f.Bytes("credid/auth", 16)
+	stored := &webauthn.Credential{ID: credID, PublicKey: key.COSE(), UserHandle: alice.ID}
+	lookup := func(_ context.Context, id, uh []byte) (*webauthn.Credential, error) {
+		if bytes.Equal(id, credID) && bytes.Equal(uh, alice.ID) {
+			return stored, nil
+		}
+		return nil, nil
+	}
+	var as webauthn.Assertion
+	opts, err := x.lc.StartAuthentication(ctx, nil, "client-a", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(opts.AllowCredentials) != 0 {
+		t.Fatalf("allowCredentials %v", opts.AllowCredentials)
+	}
+	// No userHandle: the user cannot be identified.
+	err = x.lc.CompleteAuthentication(ctx, nil, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, false), lookup, &as)
+	storetest.WantErr(t, err, webauthn.ErrNotAuthorized)
+
+	opts, _ = x.lc.StartAuthentication(ctx, nil, "client-a", nil)
+	if err := x.lc.CompleteAuthentication(ctx, nil, "client-a", authResponse(t, opts, key, credID, alice.ID, forge.FlagUP, false), lookup, &as); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(as.UserHandle, alice.ID) {
+		t.Fatalf("userHandle %q", as.UserHandle)
+	}
+}

@@ -28,7 +28,11 @@ import (
 	"github.com/passkeykit/webauthn/internal/demo"
 )
 
-var artifacts = flag.String("artifacts", "", "directory to copy screenshots into (e.g. artifacts); empty: only t.TempDir()")
+// screenshots names a directory screenshots are copied into (the committed
+// one is e2e/artifacts): go test -run TestCeremonies -screenshots=artifacts.
+// They are always written to t.ArtifactDir(), which `go test -artifacts`
+// keeps under -outputdir.
+var screenshots = flag.String("screenshots", "", "directory to copy screenshots into, e.g. artifacts")
 
 // tabTimeout bounds one test's browser work: a ceremony that Chromium cannot
 // complete (no authenticator fits) waits for the options' timeout, which the
@@ -121,7 +125,17 @@ type site struct {
 	RP    *webauthn.RelyingParty
 	API   *webauthn.Handler
 	Clock *clock
-	mux   http.Handler
+	// Hook, when set, sees every request before the handler does (the
+	// expired-challenge test advances the clock in it).
+	Hook func(*http.Request)
+	mux  http.Handler
+}
+
+func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.Hook != nil {
+		s.Hook(r)
+	}
+	s.mux.ServeHTTP(w, r)
 }
 
 // clock is an injectable RelyingParty.Clock: real time plus an offset.
@@ -159,7 +173,7 @@ func newSite(t *testing.T, configure func(*webauthn.RelyingParty, *webauthn.Hand
 	}
 	s.API = webauthn.NewHandler(s.RP, opts)
 	s.mux = demo.Mux(s.API)
-	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: s.mux}}
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: s}}
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return s
@@ -235,22 +249,22 @@ type result struct {
 		Step      string `json:"step"`
 		Reason    string `json:"reason"`
 		// Registration and assertion summaries.
-		User              string                 `json:"user"`
-		CredentialID      string                 `json:"credentialId"`
-		Format            string                 `json:"format"`
-		AttestationType   string                 `json:"attestationType"`
-		TrustPath         []string               `json:"trustPath"`
-		AAGUID            string                 `json:"aaguid"`
-		Algorithm         string                 `json:"algorithm"`
-		AlgorithmID       int64                  `json:"algorithmId"`
-		SignCount         uint32                 `json:"signCount"`
-		PreviousSignCount uint32                 `json:"previousSignCount"`
-		CloneSuspected    bool                   `json:"cloneSuspected"`
-		Flags             webauthn.FlagsSummary  `json:"flags"`
-		Transports        []string               `json:"transports"`
-		Attachment        string                 `json:"attachment"`
-		ResidentKey       *bool                  `json:"residentKey"`
-		UserHandle        string                 `json:"userHandle"`
+		User              string                `json:"user"`
+		CredentialID      string                `json:"credentialId"`
+		Format            string                `json:"format"`
+		AttestationType   string                `json:"attestationType"`
+		TrustPath         []string              `json:"trustPath"`
+		AAGUID            string                `json:"aaguid"`
+		Algorithm         string                `json:"algorithm"`
+		AlgorithmID       int64                 `json:"algorithmId"`
+		SignCount         uint32                `json:"signCount"`
+		PreviousSignCount uint32                `json:"previousSignCount"`
+		CloneSuspected    bool                  `json:"cloneSuspected"`
+		Flags             webauthn.FlagsSummary `json:"flags"`
+		Transports        []string              `json:"transports"`
+		Attachment        string                `json:"attachment"`
+		ResidentKey       *bool                 `json:"residentKey"`
+		UserHandle        string                `json:"userHandle"`
 	} `json:"body"`
 }
 
@@ -297,23 +311,23 @@ func mustFail(t *testing.T, r *result, exception string) {
 	t.Logf("%s at %s: %s: %s: %s", r.Ceremony, r.Stage, r.Body.Exception, r.Body.Step, r.Body.Reason)
 }
 
-// screenshot saves a PNG of the whole page to t.TempDir() and, with
-// -artifacts, copies it there as name.
+// screenshot saves a PNG of the whole page as name in t.ArtifactDir() and,
+// with -screenshots, in that directory too.
 func (a *authenticator) screenshot(t *testing.T, name string) string {
 	t.Helper()
 	png, err := chromedp.Run(a.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	p := filepath.Join(t.TempDir(), name)
+	p := filepath.Join(t.ArtifactDir(), name)
 	if err := os.WriteFile(p, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if *artifacts != "" {
-		if err := os.MkdirAll(*artifacts, 0o755); err != nil {
+	if *screenshots != "" {
+		if err := os.MkdirAll(*screenshots, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		p = filepath.Join(*artifacts, name)
+		p = filepath.Join(*screenshots, name)
 		if err := os.WriteFile(p, png, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -28,6 +28,17 @@ function formParams() {
   };
 }
 
+// fillForm shows the parameters a scripted call passes, so that the page
+// reads as if they had been chosen by hand.
+function fillForm(p) {
+  for (const k of ["username", "attestation", "userVerification", "residentKey"]) {
+    if (typeof p[k] === "string" && $(k)) $(k).value = p[k];
+  }
+  if (Array.isArray(p.algorithms)) {
+    for (const c of document.querySelectorAll("input[name=alg]")) c.checked = p.algorithms.includes(Number(c.value));
+  }
+}
+
 const flagNames = (f) => ["up", "uv", "be", "bs", "at", "ed"].filter((k) => f[k]).map((k) => k.toUpperCase()).join(" ") +
   " (0x" + f.byte.toString(16).padStart(2, "0") + ")";
 
@@ -96,8 +107,8 @@ async function ceremony(kind, params) {
 }
 
 window.demo = {
-  register: (p) => ceremony("registration", Object.assign(formParams(), p || {})),
-  login: (p) => ceremony("authentication", Object.assign({ username: $("username").value }, p || {})),
+  register: (p) => { fillForm(p || {}); return ceremony("registration", Object.assign(formParams(), p || {})); },
+  login: (p) => { fillForm(p || {}); return ceremony("authentication", Object.assign({ username: $("username").value }, p || {})); },
   // replay posts the last finish request again, byte for byte.
   replay: async () => {
     const f = window.demo.lastFinish;

@@ -1,0 +1,198 @@
+package webauthn
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// post sends body to the handler with the cookies of prev, and returns the
+// response.
+func post(t *testing.T, h http.Handler, path, body string, cookies []*http.Cookie) *http.Response {
+	t.Helper()
+	req := httptest.NewRequest("POST", path, strings.NewReader(body))
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w.Result()
+}
+
+func errorBody(t *testing.T, res *http.Response) ErrorBody {
+	t.Helper()
+	var e ErrorBody
+	if err := json.NewDecoder(res.Body).Decode(&e); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func testHandler(opts *HandlerOptions) *Handler {
+	return NewHandler(&RelyingParty{RPID: "localhost", Origins: []string{"http://localhost:8080"}}, opts)
+}
+
+func TestHandlerRejectsRequests(t *testing.T) {
+	h := testHandler(nil)
+	big := `{"username":"` + strings.Repeat("a", maxUserNameSize+1) + `"}`
+	tests := []struct {
+		name, path, body string
+		status           int
+		exception        string
+	}{
+		{"unknown member", "/webauthn/register/begin", `{"username":"a","admin":"yes"}`, 400, ExceptionInvalidParameter},
+		{"wrong case", "/webauthn/register/begin", `{"Username":"a"}`, 400, ExceptionInvalidParameter},
+		{"duplicate", "/webauthn/register/begin", `{"username":"a","username":"b"}`, 400, ExceptionInvalidParameter},
+		{"escaped duplicate", "/webauthn/register/begin", `{"username":"a","\u0075sername":"b"}`, 400, ExceptionInvalidParameter},
+		{"bad token", "/webauthn/register/begin", `{"username":"a","attestation":"Direct"}`, 400, ExceptionInvalidParameter},
+		{"not object", "/webauthn/register/begin", `["a"]`, 400, ExceptionInvalidParameter},
+		{"trailing", "/webauthn/register/begin", `{"username":"a"} {}`, 400, ExceptionInvalidParameter},
+		{"no username", "/webauthn/register/begin", `{}`, 400, ExceptionInvalidParameter},
+		{"username limit+1", "/webauthn/register/begin", big, 400, ExceptionInvalidParameter},
+		{"algorithms not ints", "/webauthn/register/begin", `{"username":"a","algorithms":[-7.5]}`, 400, ExceptionInvalidParameter},
+		{"algorithms limit+1", "/webauthn/register/begin", `{"username":"a","algorithms":[` + strings.Repeat("-7,", maxAlgorithms) + `-7]}`, 400, ExceptionInvalidParameter},
+		{"finish without credential", "/webauthn/register/finish", `{"username":"a"}`, 400, ExceptionInvalidParameter},
+		{"finish without session", "/webauthn/register/finish", `{"username":"a","credential":{}}`, 404, ExceptionChallengeNotFound},
+		{"body limit+1", "/webauthn/login/begin", `{"username":"` + strings.Repeat("a", maxRequestBody) + `"}`, 400, ExceptionInvalidParameter},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := post(t, h, tt.path, tt.body, nil)
+			e := errorBody(t, res)
+			if res.StatusCode != tt.status || e.Exception != tt.exception {
+				t.Fatalf("got %d %+v, want %d %s", res.StatusCode, e, tt.status, tt.exception)
+			}
+		})
+	}
+	if res := post(t, h, "/webauthn/register/nope", `{}`, nil); res.StatusCode != 404 {
+		t.Errorf("unknown path: %d", res.StatusCode)
+	}
+	req := httptest.NewRequest("GET", "/webauthn/register/begin", nil)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET: %d", w.Code)
+	}
+}
+
+func TestHandlerOptions(t *testing.T) {
+	h := testHandler(&HandlerOptions{RPName: "Example"})
+	res := post(t, h, "/webauthn/register/begin", `{"username":"alice","attestation":"direct","algorithms":[-7,-65535,-257]}`, nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d: %+v", res.StatusCode, errorBody(t, res))
+	}
+	cookies := res.Cookies()
+	if len(cookies) != 1 || cookies[0].Name != DefaultSessionCookie || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteStrictMode {
+		t.Fatalf("cookies %+v", cookies)
+	}
+	var o creationOptionsJSON
+	if err := json.NewDecoder(res.Body).Decode(&o); err != nil {
+		t.Fatal(err)
+	}
+	chal, err := base64.RawURLEncoding.DecodeString(o.Challenge)
+	if err != nil || len(chal) != 32 {
+		t.Fatalf("challenge %q", o.Challenge)
+	}
+	if o.RP.ID != "localhost" || o.RP.Name != "Example" || o.User.Name != "alice" || o.Attestation != "direct" || o.Timeout != DefaultCeremonyTimeout.Milliseconds() {
+		t.Fatalf("options %+v", o)
+	}
+	// RS1 is never offered for a credential.
+	if len(o.PubKeyCredParams) != 2 || o.PubKeyCredParams[0].Alg != -7 || o.PubKeyCredParams[1].Alg != -257 {
+		t.Fatalf("pubKeyCredParams %+v", o.PubKeyCredParams)
+	}
+	if o.AuthenticatorSelection.UserVerification != "preferred" || o.AuthenticatorSelection.ResidentKey != "preferred" {
+		t.Fatalf("selection %+v", o.AuthenticatorSelection)
+	}
+
+	// A finish whose challenge was never issued, from the same session.
+	res = post(t, h, "/webauthn/register/finish", `{"username":"alice","credential":{"id":"AA","rawId":"AA","type":"public-key","response":{"clientDataJSON":"eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoiQUFBQUFBQUFBQUFBQUFBQUFBQUFBQSIsIm9yaWdpbiI6Imh0dHA6Ly9sb2NhbGhvc3Q6ODA4MCJ9","attestationObject":"oA"}}}`, cookies)
+	if e := errorBody(t, res); res.StatusCode != 404 || e.Exception != ExceptionChallengeNotFound {
+		t.Fatalf("got %d %+v", res.StatusCode, e)
+	}
+}
+
+func TestHandlerLoginDoesNotEnumerate(t *testing.T) {
+	h := testHandler(nil)
+	res := post(t, h, "/webauthn/login/begin", `{"username":"nobody"}`, nil)
+	var o requestOptionsJSON
+	if err := json.NewDecoder(res.Body).Decode(&o); err != nil || res.StatusCode != 200 {
+		t.Fatalf("status %d err %v", res.StatusCode, err)
+	}
+	if len(o.AllowCredentials) != 0 || o.RPID != "localhost" {
+		t.Fatalf("options %+v", o)
+	}
+}
+
+func TestHandlerRegisterExistingUser(t *testing.T) {
+	allowed := false
+	h := testHandler(&HandlerOptions{CanRegister: func(*http.Request, string) bool { return allowed }})
+	handle, _, err := h.Users().User(context.Background(), "bob", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred := &StoredCredential{Credential: Credential{ID: []byte("cred-1"), PublicKey: []byte{0xa0}}, Transports: TransportUSB}
+	if err := h.Users().AddCredential(context.Background(), handle, cred); err != nil {
+		t.Fatal(err)
+	}
+	res := post(t, h, "/webauthn/register/begin", `{"username":"bob"}`, nil)
+	if e := errorBody(t, res); res.StatusCode != 401 || e.Exception != ExceptionNotAuthorized {
+		t.Fatalf("got %d %+v", res.StatusCode, e)
+	}
+	allowed = true
+	res = post(t, h, "/webauthn/register/begin", `{"username":"bob"}`, nil)
+	var o creationOptionsJSON
+	if err := json.NewDecoder(res.Body).Decode(&o); err != nil || res.StatusCode != 200 {
+		t.Fatalf("status %d err %v", res.StatusCode, err)
+	}
+	if len(o.ExcludeCredentials) != 1 || o.ExcludeCredentials[0].ID != "Y3JlZC0x" || o.ExcludeCredentials[0].Transports[0] != "usb" {
+		t.Fatalf("excludeCredentials %+v", o.ExcludeCredentials)
+	}
+	res = post(t, h, "/webauthn/login/begin", `{"username":"bob"}`, nil)
+	var r requestOptionsJSON
+	if err := json.NewDecoder(res.Body).Decode(&r); err != nil || len(r.AllowCredentials) != 1 {
+		t.Fatalf("allowCredentials %+v err %v", r.AllowCredentials, err)
+	}
+}
+
+func TestMemUsersLimits(t *testing.T) {
+	ctx := context.Background()
+	m := &MemUsers{MaxUsers: 2}
+	for _, n := range []string{"a", "b"} {
+		if _, _, err := m.User(ctx, n, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := m.User(ctx, "c", true); ExceptionName(err) != ExceptionTooManyRequests {
+		t.Fatalf("user limit+1: %v", err)
+	}
+	if _, _, err := m.User(ctx, "c", false); err != ErrUserNotFound {
+		t.Fatalf("unknown user: %v", err)
+	}
+	h, _, _ := m.User(ctx, "a", false)
+	for i := range MaxCredentialsPerUser + 1 {
+		err := m.AddCredential(ctx, h, &StoredCredential{Credential: Credential{ID: []byte{byte(i)}}})
+		if i < MaxCredentialsPerUser && err != nil || i == MaxCredentialsPerUser && ExceptionName(err) != ExceptionLimitExceeded {
+			t.Fatalf("credential %d: %v", i, err)
+		}
+	}
+	h2, _, _ := m.User(ctx, "b", false)
+	if err := m.AddCredential(ctx, h2, &StoredCredential{Credential: Credential{ID: []byte{0}}}); ExceptionName(err) != ExceptionCredentialNotSupported {
+		t.Fatalf("duplicate credential ID: %v", err)
+	}
+}
+
+func TestHTTPStatus(t *testing.T) {
+	for fault, want := range map[error]int{
+		ErrMalformed: 400, ErrChallengeNotFound: 404, ErrOriginNotAllowed: 403, ErrRPIDMismatch: 403,
+		ErrClientMismatch: 403, ErrCredentialNotSupported: 422, ErrNotAuthorized: 401, ErrNotEnabled: 403,
+		ErrLimitExceeded: 429, ErrTooManyRequests: 429, ErrInternal: 500, ErrConfigurationMissing: 500,
+	} {
+		if got := HTTPStatus(NewError(fault, "", "", nil)); got != want {
+			t.Errorf("%v: %d, want %d", fault, got, want)
+		}
+	}
+}

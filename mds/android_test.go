@@ -30,7 +30,7 @@ func TestAndroidRevocations(t *testing.T) {
 	}{
 		{"2c8cdddfd5e03bfc", ErrAndroidRevoked, "KEY_COMPROMISE"},
 		{"c8966fcb2fbb0d7a", ErrAndroidSuspended, "SOFTWARE_FLAW"}, // listed upper case
-		{"abc", ErrAndroidRevoked, "SUPERSEDED"},                  // listed with leading zeros
+		{"abc", ErrAndroidRevoked, "SUPERSEDED"},                   // listed with leading zeros
 		{"1", ErrAndroidRevoked, "UNSPECIFIED"},
 		{"2c8cdddfd5e03bfd", nil, ""},
 		{"c35747a084470c3135aeefe2b8d40cd6", nil, ""},

@@ -224,12 +224,9 @@ func Load(blob []byte, opts *LoadOptions) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !topLevelStrict(sb.payload) {
-		return nil, fail(ErrPayload, "payload", nil)
-	}
 	var p jsonPayload
-	if err := json.Unmarshal(sb.payload, &p); err != nil {
-		return nil, fail(ErrPayload, "payload", err)
+	if !decodePayload(sb.payload, &p) {
+		return nil, fail(ErrPayload, "payload", nil)
 	}
 	switch {
 	case p.No == nil || *p.No < 0:
@@ -469,11 +466,12 @@ func FormatAAGUID(a [16]byte) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// topLevelStrict checks the payload's own members without judging entries[]
-// (each entry is checked on its own so that one bad entry is skipped): a
-// single object, no duplicate or miscased member names, every member other
-// than entries strict JSON (jsonx), nothing after the object.
-func topLevelStrict(payload []byte) bool {
+// decodePayload reads the payload's own members in one pass without judging
+// entries[] (each entry is checked on its own so that one bad entry is
+// skipped): a single object, no duplicate or miscased member names, every
+// member other than entries strict JSON (jsonx), entries an array, nothing
+// after the object. Unknown members are ignored.
+func decodePayload(payload []byte, p *jsonPayload) bool {
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return false
@@ -486,11 +484,43 @@ func topLevelStrict(payload []byte) bool {
 			return false
 		}
 		seen[key] = true
+		if key == "entries" {
+			if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+				return false
+			}
+			p.Entries = []json.RawMessage{}
+			for dec.More() {
+				if len(p.Entries) == MaxEntries {
+					p.Entries = append(p.Entries, nil) // reported as ErrTooLarge
+					return true
+				}
+				var raw json.RawMessage
+				if err := dec.Decode(&raw); err != nil {
+					return false
+				}
+				p.Entries = append(p.Entries, raw)
+			}
+			if tok, err := dec.Token(); err != nil || tok != json.Delim(']') {
+				return false
+			}
+			continue
+		}
 		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
+		if err := dec.Decode(&raw); err != nil || !jsonx.Valid(raw) {
 			return false
 		}
-		if key != "entries" && !jsonx.Valid(raw) {
+		var dst any
+		switch key {
+		case "no":
+			dst = &p.No
+		case "nextUpdate":
+			dst = &p.NextUpdate
+		case "legalHeader":
+			dst = &p.LegalHeader
+		default:
+			continue
+		}
+		if json.Unmarshal(raw, dst) != nil {
 			return false
 		}
 	}

@@ -2,6 +2,22 @@
 // real browser: headless Chromium driven over the DevTools protocol, with
 // virtual authenticators from the WebAuthn domain standing in for security
 // keys and platform authenticators.
+//
+// Run: cd e2e && go test -count=1 ./... (about 10 s). The browser is
+// $CHROMIUM or chromium on PATH (Debian: apt-get install -y chromium). Without
+// one the tests skip with a loud message, unless CI is set: then they fail.
+// Refresh the committed screenshot with
+// go test -run 'TestCeremonies/ctap2_usb,_no_UV' -screenshots=artifacts.
+//
+// What Chromium's virtual authenticator does, as these tests pin it: CTAP2
+// makes ES256, RS256 and EdDSA (Ed25519) keys and refuses ES384, ES512, PS256
+// and Ed25519 (-19) with NotAllowedError; "direct" gives packed basic
+// attestation from its "Batch Certificate" (AAGUID
+// 01020304-0506-0708-0102-030405060708, kept even for "none"); U2F gives
+// fido-u2f and only ES256. A user verification it cannot give ends the
+// ceremony in the browser (NotAllowedError), so a UV fault reaches the
+// server only when the options do not ask for it or the authenticator's
+// response bits are overridden (WebAuthn.setResponseOverrideBits).
 package e2e
 
 import (
@@ -44,6 +60,7 @@ var (
 	browserCtx  context.Context
 	browserErr  error
 	browserStop func()
+	bannerOnce  sync.Once
 )
 
 func TestMain(m *testing.M) {
@@ -80,7 +97,7 @@ func browser(t *testing.T) context.Context {
 		if os.Getenv("CI") != "" {
 			t.Fatal(msg + " and CI is set")
 		}
-		fmt.Fprintln(os.Stderr, "\n!!!!!!!!\n!!! "+msg+"\n!!!!!!!!")
+		bannerOnce.Do(func() { fmt.Fprintln(os.Stderr, "\n!!!!!!!!\n!!! "+msg+"\n!!!!!!!!") })
 		t.Skip(msg)
 	}
 	browserOnce.Do(func() {
@@ -125,15 +142,26 @@ type site struct {
 	RP    *webauthn.RelyingParty
 	API   *webauthn.Handler
 	Clock *clock
-	// Hook, when set, sees every request before the handler does (the
-	// expired-challenge test advances the clock in it).
-	Hook func(*http.Request)
-	mux  http.Handler
+	mux   http.Handler
+
+	mu   sync.Mutex
+	hook func(*http.Request)
+}
+
+// SetHook installs f (nil: none) to see every request before the handler
+// does; the expired-challenge test advances the clock in it.
+func (s *site) SetHook(f func(*http.Request)) {
+	s.mu.Lock()
+	s.hook = f
+	s.mu.Unlock()
 }
 
 func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.Hook != nil {
-		s.Hook(r)
+	s.mu.Lock()
+	hook := s.hook
+	s.mu.Unlock()
+	if hook != nil {
+		hook(r)
 	}
 	s.mux.ServeHTTP(w, r)
 }

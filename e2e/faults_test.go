@@ -133,13 +133,13 @@ func TestFaultExpired(t *testing.T) {
 			s.Clock.Advance(webauthn.DefaultCeremonyTimeout + time.Second)
 		}
 	}
-	s.Hook = expire
+	s.SetHook(expire)
 	mustFail(t, a.register(t, `{username: "late"}`), webauthn.ExceptionChallengeNotFound)
-	s.Hook = nil
+	s.SetHook(nil)
 	mustOK(t, a.register(t, `{username: "late2"}`), "registration")
-	s.Hook = expire
+	s.SetHook(expire)
 	mustFail(t, a.login(t, `{username: "late2"}`), webauthn.ExceptionChallengeNotFound)
-	s.Hook = nil
+	s.SetHook(nil)
 	mustOK(t, a.login(t, `{username: "late2"}`), "authentication")
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,10 +19,27 @@ import (
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/internal/tpm"
 	"github.com/passkeykit/webauthn/internal/vectors"
+	"github.com/passkeykit/webauthn/mds"
 )
 
 // inspect decodes whatever it is given for a human reader.
 func inspect(args []string, stdin io.Reader, w io.Writer) int {
+	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
+	var m mdsFlags
+	m.register(fs, true)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	args = fs.Args()
+	p := &printer{w: w}
+	if m.blob != "" {
+		idx, err := m.load(m.blob)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "webauthn inspect: metadata BLOB:", err)
+			return 1
+		}
+		p.mds = idx
+	}
 	var in []byte
 	var err error
 	switch {
@@ -34,7 +52,6 @@ func inspect(args []string, stdin io.Reader, w io.Writer) int {
 		fmt.Fprintln(os.Stderr, "webauthn inspect:", err)
 		return 1
 	}
-	p := &printer{w: w}
 	p.any(bytes.TrimSpace(in))
 	if p.failed {
 		return 1
@@ -44,6 +61,7 @@ func inspect(args []string, stdin io.Reader, w io.Writer) int {
 
 type printer struct {
 	w      io.Writer
+	mds    *mds.Index
 	indent string
 	failed bool
 }
@@ -188,6 +206,13 @@ func (p *printer) authData(b []byte) {
 		p.f("signCount %d", a.SignCount)
 		if a.Flags.HasAttestedCredentialData() {
 			p.f("aaguid    %s", uuid(a.AAGUID))
+			if p.mds != nil {
+				if name, status, ok := p.mds.Describe(a.AAGUID); ok {
+					p.f("          %s (metadata status %s)", name, status)
+				} else {
+					p.f("          not in the metadata BLOB")
+				}
+			}
 			p.f("credentialId (%d bytes) %x", len(a.CredentialID), a.CredentialID)
 			p.f("credentialPublicKey:")
 			p.nest(func() { p.coseKey(a.CredentialPublicKey) })

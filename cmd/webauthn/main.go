@@ -5,6 +5,7 @@
 //	webauthn inspect [FILE|-]       decode a response, a vector file or a raw attestationObject
 //	webauthn gen DIR                write the project's deterministic vectors into DIR
 //	webauthn demo [-addr ADDR]      serve a demo relying party on localhost
+//	webauthn mds -mds-root PEM FILE summarise a FIDO MDS3 BLOB
 package main
 
 import (
@@ -15,8 +16,12 @@ import (
 const usage = `usage:
   webauthn conformance DIR        run every vector under DIR (trust anchors resolved against DIR)
   webauthn verify [-json] FILE... verify vector files; readable report, or JSON lines with -json
-  webauthn inspect [FILE|-]       decode a registration/authentication response, a vector file,
-                                  or a raw attestationObject (binary or base64url) for a human
+  webauthn inspect [-mds BLOB -mds-root PEM] [FILE|-]
+                                  decode a registration/authentication response, a vector file,
+                                  or a raw attestationObject (binary or base64url) for a human;
+                                  with a metadata BLOB, name the authenticator and its status
+  webauthn mds -mds-root PEM [-at TIME] FILE
+                                  summarise a FIDO MDS3 BLOB: entries, statuses, nextUpdate, signature
   webauthn gen DIR                regenerate the project's deterministic vectors into DIR
   webauthn demo [-addr ADDR]      serve a demo relying party on localhost (register, sign in)
 `
@@ -38,6 +43,8 @@ func main() {
 		code = gen(os.Args[2:], os.Stdout)
 	case "demo":
 		code = demo(os.Args[2:], os.Stdout)
+	case "mds":
+		code = mdsSummary(os.Args[2:], os.Stdout)
 	case "-h", "-help", "--help", "help":
 		fmt.Print(usage)
 	default:

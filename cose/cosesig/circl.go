@@ -91,8 +91,17 @@ func verifyEd448(pub ed448.PublicKey, sig []byte, data [][]byte) error {
 }
 
 func verifyMLDSA(alg cose.Algorithm, pub crypto.PublicKey, sig []byte, data [][]byte) error {
-	var buf [MaxStackMessage]byte
-	m := message(&buf, data)
+	// m is a copy, never a view of data: circl's Verify lets its message
+	// escape, and a view would make every caller's data escape with it
+	// (moving the ceremonies' hashes and parsed structures to the heap).
+	n := 0
+	for _, p := range data {
+		n += len(p)
+	}
+	m := make([]byte, 0, n)
+	for _, p := range data {
+		m = append(m, p...)
+	}
 	var ok bool
 	switch p := pub.(type) {
 	case *mldsa44.PublicKey:

@@ -28,7 +28,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"errors"
-	"hash"
 	"math/big"
 
 	"github.com/passkeykit/webauthn/cose"
@@ -209,23 +208,26 @@ func hashOf(alg cose.Algorithm) crypto.Hash {
 	return 0
 }
 
-// digest hashes the pieces of data in order into out.
+// digest hashes the pieces of data in order into out. It concatenates them
+// (on the stack up to MaxStackMessage) and uses the one-shot Sum functions:
+// streaming through a hash.Hash would allocate the hasher and, because Write
+// is an interface call, make every caller's data escape to the heap.
 func digest(h crypto.Hash, out *[sha512.Size]byte, data [][]byte) []byte {
-	var d hash.Hash
+	var buf [MaxStackMessage]byte
+	m := message(&buf, data)
 	switch h {
 	case crypto.SHA256:
-		d = sha256.New()
+		*(*[sha256.Size]byte)(out[:sha256.Size]) = sha256.Sum256(m)
+		return out[:sha256.Size]
 	case crypto.SHA384:
-		d = sha512.New384()
+		*(*[sha512.Size384]byte)(out[:sha512.Size384]) = sha512.Sum384(m)
+		return out[:sha512.Size384]
 	case crypto.SHA512:
-		d = sha512.New()
-	default:
-		d = sha1.New()
+		*out = sha512.Sum512(m)
+		return out[:]
 	}
-	for _, p := range data {
-		d.Write(p)
-	}
-	return d.Sum(out[:0])
+	*(*[sha1.Size]byte)(out[:sha1.Size]) = sha1.Sum(m)
+	return out[:sha1.Size]
 }
 
 // message returns the concatenation of data, in buf when it fits.

@@ -327,6 +327,13 @@ func (rp *RelyingParty) verifyRegistration(response, challenge []byte, out *Regi
 		}
 		return NewError(ErrCredentialNotSupported, "§7.1 step 23", "attestation statement does not verify", err)
 	}
+	// Step 22 again for compound statements (§8.9): every sub-statement's
+	// format must be acceptable too, or "compound" would smuggle in any format.
+	for i := range res.Compound {
+		if f := res.Compound[i].Format; !rp.Attestation.formatAllowed(f) {
+			return NewError(ErrCredentialNotSupported, "§7.1 step 22", "attestation format "+f.String()+" inside a compound statement is not acceptable", nil)
+		}
+	}
 	// Steps 24-25: trustworthiness.
 	if !rp.Attestation.typeAllowed(res.Type) {
 		return NewError(ErrCredentialNotSupported, "§7.1 step 25", "attestation type "+res.Type.String()+" is not acceptable", nil)

@@ -3,6 +3,7 @@ package attestation
 import (
 	"crypto/sha1"
 	"crypto/x509"
+	"errors"
 
 	"github.com/passkeykit/webauthn/trust"
 	"golang.org/x/crypto/cryptobyte"
@@ -53,6 +54,9 @@ func judgeChain(in *Input, f Format, step string, certs []*x509.Certificate, opt
 		}
 		var err error
 		if pool, err = in.Options.Anchors.Anchors(&q); err != nil {
+			if errors.Is(err, trust.ErrRejected) {
+				return fail(f, step, ErrUntrusted, err)
+			}
 			return fail(f, step, ErrAnchors, err)
 		}
 	}

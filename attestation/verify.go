@@ -109,7 +109,7 @@ var (
 	ErrKeyMismatch       = errors.New("attestation: credential public key does not match the attested key")
 	ErrNonceMismatch     = errors.New("attestation: attested challenge or nonce does not match")
 	ErrUntrusted         = errors.New("attestation: certificate chain not valid or not ending at a trust anchor")
-	ErrAnchors           = errors.New("attestation: the trust anchor source failed")
+	ErrAnchors           = errors.New("attestation: the trust anchor source failed (a rejection wrapping trust.ErrRejected is ErrUntrusted instead)")
 )
 
 // Error is a statement verification failure: which format, which check of its

@@ -738,9 +738,6 @@ func TestAdvisoryNoneWhenExcluded(t *testing.T) {
 	rp.Attestation.Formats = []attestation.Format{attestation.FormatPacked, attestation.FormatCompound}
 	c := forge.Compound(forge.Entry{Fmt: "none", AttStmt: forge.Stmt{}}, forge.Entry{Fmt: "none", AttStmt: forge.Stmt{}})
 	t.Run("compound of none", func(t *testing.T) {
-		t.Skip("BUG: AttestationPolicy.Formats is applied to the top-level fmt only (registration.go step 22, formatAllowed(obj.Format)); " +
-			"attestation.verifyCompound verifies each sub-statement whatever its fmt, so with Formats [packed, compound] a compound " +
-			"statement [none, none] is accepted (Type none) although none is not an acceptable format")
 		wantExc(t, "Formats [packed, compound], compound [none, none]", verifyReg(rp, r, r.Object("compound", c)), excNotSupported)
 	})
 }

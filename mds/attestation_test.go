@@ -80,7 +80,7 @@ func TestAttestationThroughMDS(t *testing.T) {
 	if err != nil || !res.Judged || !res.Anchor.Equal(vendorCA.Cert) || res.Type != attestation.TypeBasic {
 		t.Fatalf("accepted registration: %+v, %v", res, err)
 	}
-	if _, err := revoked.register(idx); !errors.Is(err, attestation.ErrAnchors) || !errors.Is(err, ErrRevoked) {
+	if _, err := revoked.register(idx); !errors.Is(err, attestation.ErrUntrusted) || !errors.Is(err, ErrRevoked) {
 		t.Fatalf("revoked authenticator: %v", err)
 	}
 	if _, err := stray.register(idx); !errors.Is(err, attestation.ErrUntrusted) {

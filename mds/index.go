@@ -1,6 +1,7 @@
 package mds
 
 import (
+	"errors"
 	"time"
 
 	"github.com/passkeykit/webauthn/trust"
@@ -86,7 +87,8 @@ func (s *policySource) Anchors(q *trust.Query) (*trust.Pool, error) {
 	}
 	e := s.idx.Lookup(q)
 	if err := s.idx.checkEntry(e, s.at); err != nil {
-		return nil, err
+		// A status or policy rejection, not a failure of the index.
+		return nil, errors.Join(trust.ErrRejected, err)
 	}
 	if e == nil {
 		return nil, nil

@@ -1,5 +1,7 @@
 package trust
 
+import "errors"
+
 // Attestation statement format identifiers (WebAuthn L3 §8), as registered in
 // the IANA "WebAuthn Attestation Statement Format Identifiers" registry. They
 // are strings so that this package does not import the attestation package.
@@ -12,6 +14,13 @@ const (
 	FormatApple            = "apple"
 	FormatCompound         = "compound"
 )
+
+// ErrRejected marks a Source error that rejects the authenticator itself (a
+// metadata status such as REVOKED, an authenticator a policy requires to be
+// listed, a certification level below the policy's) rather than a failure of
+// the source. Wrap it (errors.Join(ErrRejected, cause)) so that callers treat
+// the attestation as untrusted, not the source as broken.
+var ErrRejected = errors.New("trust: the anchor source rejects this authenticator")
 
 // Query says which authenticator the anchors are wanted for.
 type Query struct {

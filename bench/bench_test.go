@@ -21,9 +21,9 @@ import (
 // vector is skipped with the reason (a rejected input is not a benchmark);
 // on the current vectors:
 //
-//   - tpm-es256-registration: both ours and go-webauthn reject it (the W3C
-//     vector's AIK certificate names a TPM manufacturer that is not in the TCG
-//     vendor registry, which §8.3.1 requires), although expect.ok is true.
+//   - tpm-es256-registration: go-webauthn rejects it ("Invalid TPM
+//     manufacturer": the W3C vector's AIK certificate names a manufacturer
+//     outside go-webauthn's hard-coded list).
 //   - packed-ed448-authentication: go-webauthn rejects it (no Ed448:
 //     "OKP key has unsupported algorithm -53").
 //

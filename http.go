@@ -295,19 +295,6 @@ type (
 // RelyingParty names algorithms: the three §5.4 recommends, strongest first.
 var defaultAlgorithms = []cose.Algorithm{cose.EdDSA, cose.ES256, cose.RS256}
 
-// offerable reports whether a is a credential signature algorithm of the
-// COSE registry that package cose knows; RS1 (TPM attestation only) and
-// unknown identifiers are never offered.
-func offerable(a cose.Algorithm) bool {
-	switch a {
-	case cose.ES256, cose.ES384, cose.ES512, cose.ESP256, cose.ESP384, cose.ESP512,
-		cose.EdDSA, cose.Ed25519, cose.Ed448, cose.RS256, cose.RS384, cose.RS512,
-		cose.PS256, cose.PS384, cose.PS512, cose.MLDSA44, cose.MLDSA65, cose.MLDSA87:
-		return true
-	}
-	return false
-}
-
 // offered returns the pubKeyCredParams: the request's algorithms that are
 // offerable and that the RelyingParty accepts, else the RelyingParty's, else
 // defaultAlgorithms.
@@ -341,13 +328,6 @@ func (h *Handler) userVerification(asked string) string {
 		return "required"
 	}
 	return "preferred"
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 func descriptors(creds []StoredCredential) []credDescriptorJSON {

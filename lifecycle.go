@@ -11,8 +11,6 @@ import (
 
 	"github.com/passkeykit/webauthn/clientdata"
 	"github.com/passkeykit/webauthn/cose"
-	"github.com/passkeykit/webauthn/internal/b64"
-	"github.com/passkeykit/webauthn/internal/jsonx"
 )
 
 // DefaultChallengeTimeout is how long a challenge issued by a Lifecycle lives
@@ -46,8 +44,9 @@ const challengeSize = 32
 // Configure the fields before first use; a Lifecycle is then safe for
 // concurrent use.
 type Lifecycle struct {
-	// RP is the policy the responses are verified with; RP.RPID is rp.id and
-	// RP.Algorithms give pubKeyCredParams. Required.
+	// RP is the policy the responses are verified with; RP.RPID is rp.id,
+	// and RP.Algorithms that a credential may use (never RS1) are the
+	// default pubKeyCredParams. Required.
 	RP *RelyingParty
 	// RPName is rp.name (§5.4.1); empty means RP.RPID.
 	RPName string
@@ -97,6 +96,12 @@ type RegistrationOptions struct {
 	// Attestation is "none", "indirect", "direct" or "enterprise"; empty
 	// means "none".
 	Attestation string
+	// Algorithms are the pubKeyCredParams to offer, most preferred first.
+	// Those that are not credential signature algorithms (RS1, unknown
+	// identifiers) or that RP does not accept are left out; when none
+	// remains, RP.Algorithms are offered, else the defaults. What is
+	// accepted at Complete is RP's decision, not this list's.
+	Algorithms []cose.Algorithm
 	// Hints are the §5.8.7 hints ("security-key", "client-device", "hybrid").
 	Hints []string
 }
@@ -199,6 +204,37 @@ type CredentialLookup func(ctx context.Context, id, userHandle []byte) (*Credent
 // never asked for.
 var offeredAlgorithms = [...]cose.Algorithm{cose.ES256, cose.Ed25519, cose.EdDSA, cose.ES384, cose.ES512, cose.PS256, cose.RS256}
 
+// offerable reports whether a is a credential signature algorithm of the
+// COSE registry that package cose knows: RS1 (TPM attestation only) and
+// unknown identifiers are never offered.
+func offerable(a cose.Algorithm) bool {
+	switch a {
+	case cose.ES256, cose.ES384, cose.ES512, cose.ESP256, cose.ESP384, cose.ESP512,
+		cose.EdDSA, cose.Ed25519, cose.Ed448, cose.RS256, cose.RS384, cose.RS512,
+		cose.PS256, cose.PS384, cose.PS512, cose.MLDSA44, cose.MLDSA65, cose.MLDSA87:
+		return true
+	}
+	return false
+}
+
+// offered returns the pubKeyCredParams (§5.4 step 10): the first of asked,
+// RP.Algorithms and offeredAlgorithms that keeps an algorithm once those
+// that are not offerable or that RP does not accept are dropped.
+func (l *Lifecycle) offered(asked []cose.Algorithm) []CredentialParameters {
+	var params []CredentialParameters
+	for _, algs := range [...][]cose.Algorithm{asked, l.RP.Algorithms, offeredAlgorithms[:]} {
+		for _, a := range algs {
+			if offerable(a) && l.RP.algorithmAllowed(a) {
+				params = append(params, CredentialParameters{Type: "public-key", Alg: a})
+			}
+		}
+		if len(params) > 0 {
+			break
+		}
+	}
+	return params
+}
+
 func (l *Lifecycle) store() ChallengeStore {
 	if l.Store != nil {
 		return l.Store
@@ -223,17 +259,28 @@ func (l *Lifecycle) uv(asked string) string {
 	return "preferred"
 }
 
-// lcRandom returns a fresh challenge from l.Rand.
-func (l *Lifecycle) lcRandom(step string) ([]byte, error) {
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// issue gives c, filled in but for Value and Expires, a fresh challenge from
+// l.Rand and l's timeout on RP's clock, and puts it in the store. The store
+// may keep c: only its Value may be read afterwards.
+func (l *Lifecycle) issue(ctx context.Context, step string, c *Challenge) error {
 	r := l.Rand
 	if r == nil {
 		r = rand.Reader
 	}
-	v := make([]byte, challengeSize)
-	if _, err := io.ReadFull(r, v); err != nil {
-		return nil, NewError(ErrInternal, step, "reading random challenge", err)
+	c.Value = make([]byte, challengeSize)
+	if _, err := io.ReadFull(r, c.Value); err != nil {
+		return NewError(ErrInternal, step, "reading random challenge", err)
 	}
-	return v, nil
+	now := l.RP.now()
+	c.Expires = now.Add(l.timeout())
+	return l.store().Put(ctx, c, now)
 }
 
 func lcDescriptors(creds []Credential) []CredentialDescriptorJSON {
@@ -252,11 +299,12 @@ func lcDescriptors(creds []Credential) []CredentialDescriptorJSON {
 // clientID, and returns the creation options (WebAuthn L3 §5.4), like
 // Cognito's StartWebAuthnRegistration. It fails with
 // WebAuthnConfigurationMissingException or WebAuthnNotEnabledException as RP
-// says, InvalidParameterException for a user ID that is empty or over 64
-// bytes, LimitExceededException when opts.Credentials holds MaxCredentials
-// or more, TooManyRequestsException when the store is full or the user has
-// too many challenges outstanding, and InternalErrorException when the
-// random source or the store fails.
+// says, and WebAuthnConfigurationMissingException too when RP accepts no
+// algorithm that can be offered; InvalidParameterException for a user ID
+// that is empty or over 64 bytes, LimitExceededException when
+// opts.Credentials holds MaxCredentials or more, TooManyRequestsException
+// when the store is full or the user has too many challenges outstanding,
+// and InternalErrorException when the random source or the store fails.
 func (l *Lifecycle) StartRegistration(ctx context.Context, user User, clientID string, opts *RegistrationOptions) (*PublicKeyCredentialCreationOptionsJSON, error) {
 	const step = "§5.4 StartRegistration"
 	if err := l.RP.check("§7.1"); err != nil {
@@ -275,53 +323,25 @@ func (l *Lifecycle) StartRegistration(ctx context.Context, user User, clientID s
 	if len(opts.Credentials) >= maxCreds {
 		return nil, NewError(ErrLimitExceeded, step, "the user has the maximum number of credentials", nil)
 	}
-	v, err := l.lcRandom(step)
-	if err != nil {
-		return nil, err
+	params := l.offered(opts.Algorithms)
+	if len(params) == 0 {
+		return nil, NewError(ErrConfigurationMissing, step, "RelyingParty.Algorithms names no algorithm a credential can be asked for", nil)
 	}
-	now := l.RP.now()
-	uv := l.uv(opts.UserVerification)
 	c := &Challenge{
 		Ceremony:         CeremonyRegistration,
-		Value:            v,
 		UserHandle:       bytes.Clone(user.ID),
 		UserName:         user.Name,
 		ClientID:         clientID,
-		Expires:          now.Add(l.timeout()),
-		UserVerification: uv,
+		UserVerification: l.uv(opts.UserVerification),
 	}
-	if err := l.store().Put(ctx, c, now); err != nil {
+	if err := l.issue(ctx, step, c); err != nil {
 		return nil, err
 	}
-
-	algs := l.RP.Algorithms
-	if len(algs) == 0 {
-		algs = offeredAlgorithms[:]
-	}
-	params := make([]CredentialParameters, len(algs))
-	for i, a := range algs {
-		params[i] = CredentialParameters{Type: "public-key", Alg: a}
-	}
-	rk := opts.ResidentKey
-	if rk == "" {
-		rk = "required"
-	}
-	att := opts.Attestation
-	if att == "" {
-		att = "none"
-	}
-	name := l.RPName
-	if name == "" {
-		name = l.RP.RPID
-	}
-	display := user.DisplayName
-	if display == "" {
-		display = user.Name
-	}
+	rk := orDefault(opts.ResidentKey, "required")
 	return &PublicKeyCredentialCreationOptionsJSON{
-		RP:                 RPEntity{ID: l.RP.RPID, Name: name},
-		User:               UserEntityJSON{ID: base64.RawURLEncoding.EncodeToString(user.ID), Name: user.Name, DisplayName: display},
-		Challenge:          base64.RawURLEncoding.EncodeToString(v),
+		RP:                 RPEntity{ID: l.RP.RPID, Name: orDefault(l.RPName, l.RP.RPID)},
+		User:               UserEntityJSON{ID: base64.RawURLEncoding.EncodeToString(user.ID), Name: user.Name, DisplayName: orDefault(user.DisplayName, user.Name)},
+		Challenge:          base64.RawURLEncoding.EncodeToString(c.Value),
 		PubKeyCredParams:   params,
 		Timeout:            l.timeout().Milliseconds(),
 		ExcludeCredentials: lcDescriptors(opts.Credentials),
@@ -329,10 +349,10 @@ func (l *Lifecycle) StartRegistration(ctx context.Context, user User, clientID s
 			AuthenticatorAttachment: opts.AuthenticatorAttachment,
 			ResidentKey:             rk,
 			RequireResidentKey:      rk == "required",
-			UserVerification:        uv,
+			UserVerification:        c.UserVerification,
 		},
 		Hints:       opts.Hints,
-		Attestation: att,
+		Attestation: orDefault(opts.Attestation, "none"),
 		Extensions:  &AuthenticationExtensionsClientJSON{CredProps: true},
 	}, nil
 }
@@ -349,14 +369,8 @@ func (l *Lifecycle) StartRegistration(ctx context.Context, user User, clientID s
 // credential, and refusing a credential ID already registered (§7.1 step 26),
 // are the caller's.
 func (l *Lifecycle) CompleteRegistration(ctx context.Context, user []byte, clientID string, response []byte, out *Registration) error {
-	if err := l.RP.check("§7.1"); err != nil {
-		return err
-	}
 	var ext lcExtracted
-	if err := lcExtract(response, ceremonyRegistration, l.RP.maxResponseSize(), &ext); err != nil {
-		return err
-	}
-	c, err := l.store().Consume(ctx, CeremonyRegistration, user, ext.challenge, clientID, l.RP.now())
+	c, err := l.consume(ctx, CeremonyRegistration, user, clientID, response, &ext)
 	if err != nil {
 		return err
 	}
@@ -386,32 +400,24 @@ func (l *Lifecycle) StartAuthentication(ctx context.Context, user []byte, client
 	if len(user) > MaxUserHandleSize {
 		return nil, NewError(ErrMalformed, step, "user handle longer than 64 bytes", nil)
 	}
-	v, err := l.lcRandom(step)
-	if err != nil {
-		return nil, err
-	}
-	now := l.RP.now()
-	uv := l.uv(opts.UserVerification)
 	c := &Challenge{
 		Ceremony:         CeremonyAuthentication,
-		Value:            v,
 		UserHandle:       bytes.Clone(user),
 		ClientID:         clientID,
-		Expires:          now.Add(l.timeout()),
-		UserVerification: uv,
+		UserVerification: l.uv(opts.UserVerification),
 	}
 	for i := range opts.AllowCredentials {
 		c.AllowCredentials = append(c.AllowCredentials, bytes.Clone(opts.AllowCredentials[i].ID))
 	}
-	if err := l.store().Put(ctx, c, now); err != nil {
+	if err := l.issue(ctx, step, c); err != nil {
 		return nil, err
 	}
 	return &PublicKeyCredentialRequestOptionsJSON{
-		Challenge:        base64.RawURLEncoding.EncodeToString(v),
+		Challenge:        base64.RawURLEncoding.EncodeToString(c.Value),
 		Timeout:          l.timeout().Milliseconds(),
 		RPID:             l.RP.RPID,
 		AllowCredentials: lcDescriptors(opts.AllowCredentials),
-		UserVerification: uv,
+		UserVerification: c.UserVerification,
 		Hints:            opts.Hints,
 	}, nil
 }
@@ -427,14 +433,8 @@ func (l *Lifecycle) StartAuthentication(ctx context.Context, user []byte, client
 // when Start asked for userVerification "required" and the UV flag is clear.
 // Updating the stored sign count and backup state from out is the caller's.
 func (l *Lifecycle) CompleteAuthentication(ctx context.Context, user []byte, clientID string, response []byte, lookup CredentialLookup, out *Assertion) error {
-	if err := l.RP.check("§7.2"); err != nil {
-		return err
-	}
 	var ext lcExtracted
-	if err := lcExtract(response, ceremonyAuthentication, l.RP.maxResponseSize(), &ext); err != nil {
-		return err
-	}
-	c, err := l.store().Consume(ctx, CeremonyAuthentication, user, ext.challenge, clientID, l.RP.now())
+	c, err := l.consume(ctx, CeremonyAuthentication, user, clientID, response, &ext)
 	if err != nil {
 		return err
 	}
@@ -473,7 +473,24 @@ func (l *Lifecycle) CompleteAuthentication(ctx context.Context, user []byte, cli
 	return nil
 }
 
-// lcExtracted is what Complete reads from a response before the lookup.
+// consume checks RP, reads the challenge the response carries into *ext
+// (lcExtract) and consumes it from the store for (ceremony, user, clientID).
+func (l *Lifecycle) consume(ctx context.Context, ceremony Ceremony, user []byte, clientID string, response []byte, ext *lcExtracted) (*Challenge, error) {
+	sec := "§7.1"
+	if ceremony == CeremonyAuthentication {
+		sec = "§7.2"
+	}
+	if err := l.RP.check(sec); err != nil {
+		return nil, err
+	}
+	if err := lcExtract(response, ceremony, l.RP.maxResponseSize(), ext); err != nil {
+		return nil, err
+	}
+	return l.store().Consume(ctx, ceremony, user, ext.challenge, clientID, l.RP.now())
+}
+
+// lcExtracted is what Complete reads from a response before the lookup: views
+// into one buffer.
 type lcExtracted struct {
 	challenge  []byte
 	rawID      []byte
@@ -481,24 +498,43 @@ type lcExtracted struct {
 }
 
 // lcExtract reads just enough of a response to find its challenge: the
-// response JSON (strictly, as the verifier will), clientDataJSON, and the
-// challenge member, plus rawId and userHandle of an assertion. A malformed
-// response or clientDataJSON is InvalidParameterException; a challenge that
-// is not base64url of MinChallengeSize to MaxChallengeSize bytes cannot have
-// been issued (WebAuthnChallengeNotFoundException).
-func lcExtract(response []byte, ceremony int, maxSize int, out *lcExtracted) error {
-	step := "§7.1 step 3"
-	if ceremony == ceremonyAuthentication {
-		step = "§7.2 step 3"
+// response JSON with parseResponse (strictly, as the verifier will),
+// clientDataJSON, and the challenge member, plus rawId and userHandle of an
+// assertion, all decoded into one buffer. A malformed response or
+// clientDataJSON is InvalidParameterException; a challenge that is not
+// base64url of MinChallengeSize to MaxChallengeSize bytes cannot have been
+// issued (WebAuthnChallengeNotFoundException).
+func lcExtract(response []byte, ceremony Ceremony, maxSize int, out *lcExtracted) error {
+	dict, step, name := ceremonyRegistration, "§7.1 step 3", "a RegistrationResponseJSON"
+	if ceremony == CeremonyAuthentication {
+		dict, step, name = ceremonyAuthentication, "§7.2 step 3", "an AuthenticationResponseJSON"
 	}
 	if len(response) > maxSize {
 		return malformed(step, "response JSON too large", ErrResponseTooLarge)
 	}
 	var js responseJSON
-	if err := parseResponse(response, ceremony, &js); err != nil {
-		return malformed(step, "response JSON is not a "+[...]string{"Registration", "Authentication"}[ceremony]+"ResponseJSON", err)
+	if err := parseResponse(response, dict, &js); err != nil {
+		return malformed(step, "response JSON is not "+name, err)
 	}
-	cdj, ok := lcDecode(&js.clientDataJSON)
+	// One buffer for clientDataJSON, the challenge (its text is part of
+	// clientDataJSON, and decodedSize is at most twice a text plus 3),
+	// rawId and userHandle.
+	n, ok := decodedSize(&js.clientDataJSON)
+	if !ok {
+		return malformed(step, "response.clientDataJSON is not base64url", ErrResponseBase64)
+	}
+	n = 3*n + 3
+	if dict == ceremonyAuthentication {
+		for _, s := range [...]*jstr{&js.rawID, &js.userHandle} {
+			m, ok := decodedSize(s)
+			if !ok {
+				return malformed(step, "rawId or response.userHandle is not base64url", ErrResponseBase64)
+			}
+			n += m
+		}
+	}
+	buf := make([]byte, n)
+	cdj, ok := decodeB64(&buf, &js.clientDataJSON)
 	if !ok {
 		return malformed(step, "response.clientDataJSON is not base64url", ErrResponseBase64)
 	}
@@ -506,35 +542,20 @@ func lcExtract(response []byte, ceremony int, maxSize int, out *lcExtracted) err
 	if err := clientdata.Parse(cdj, &cd); err != nil {
 		return malformed(step, "clientDataJSON is malformed", err)
 	}
-	chal, ok := lcDecode(&jstr{raw: cd.Challenge, esc: cd.ChallengeEscaped, present: true})
+	chal, ok := decodeB64(&buf, &jstr{raw: cd.Challenge, esc: cd.ChallengeEscaped, present: true})
 	if !ok || len(chal) < MinChallengeSize || len(chal) > MaxChallengeSize {
 		return NewError(ErrChallengeNotFound, StepChallengeLookup, "clientData challenge is not a challenge this relying party issues", nil)
 	}
 	out.challenge = chal
-	if ceremony == ceremonyAuthentication {
-		if out.rawID, ok = lcDecode(&js.rawID); !ok {
+	if dict == ceremonyAuthentication {
+		if out.rawID, ok = decodeB64(&buf, &js.rawID); !ok {
 			return malformed(step, "rawId is not base64url", ErrResponseBase64)
 		}
 		if js.userHandle.present {
-			if out.userHandle, ok = lcDecode(&js.userHandle); !ok {
+			if out.userHandle, ok = decodeB64(&buf, &js.userHandle); !ok {
 				return malformed("§7.2 step 6", "response.userHandle is not base64url", ErrResponseBase64)
 			}
 		}
 	}
 	return nil
-}
-
-// lcDecode decodes a base64url JSON string view into a new slice.
-func lcDecode(s *jstr) ([]byte, bool) {
-	text := s.raw
-	if s.esc {
-		text = jsonx.AppendUnescaped(nil, s.raw)
-	}
-	n, ok := b64.DecodedLen(text)
-	if !ok {
-		return nil, false
-	}
-	dst := make([]byte, n)
-	n, ok = b64.Decode(dst, text)
-	return dst[:n], ok
 }

@@ -6,6 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -363,4 +366,173 @@ func TestAuthenticationLifecycleUsernameless(t *testing.T) {
 	if !bytes.Equal(as.UserHandle, alice.ID) {
 		t.Fatalf("userHandle %q", as.UserHandle)
 	}
+}
+
+// fixedStore is a ChallengeStore that hands out the same challenge on every
+// Consume, so that testing.AllocsPerRun measures Complete alone.
+type fixedStore struct{ c *webauthn.Challenge }
+
+func (s *fixedStore) Put(context.Context, *webauthn.Challenge, time.Time) error { return nil }
+
+func (s *fixedStore) Consume(context.Context, webauthn.Ceremony, []byte, []byte, string, time.Time) (*webauthn.Challenge, error) {
+	return s.c, nil
+}
+
+// lcExtractAllocs is what Complete may allocate on top of the verifier:
+// one buffer for the challenge, rawId and userHandle it decodes to find the
+// challenge in the store and the credential.
+const lcExtractAllocs = 1
+
+// TestLifecycleCompleteAllocs measures what Complete adds to
+// VerifyRegistration and VerifyAuthentication: reading the challenge (and
+// an assertion's rawId and userHandle) from the response.
+func TestLifecycleCompleteAllocs(t *testing.T) {
+	ctx := context.Background()
+	x := newLifecycle(t)
+	st := &fixedStore{}
+	x.lc.Store = st
+	chal := bytes.Repeat([]byte{7}, 32)
+	enc := b64u.EncodeToString(chal)
+
+	resp := x.regResponse(t, &webauthn.PublicKeyCredentialCreationOptionsJSON{Challenge: enc}, "cred", forge.FlagUP|forge.FlagUV)
+	st.c = &webauthn.Challenge{Ceremony: webauthn.CeremonyRegistration, Value: chal, UserHandle: alice.ID, UserVerification: "required"}
+	var reg webauthn.Registration
+	verify := testing.AllocsPerRun(50, func() {
+		if err := x.lc.RP.VerifyRegistration(resp, chal, &reg); err != nil {
+			t.Fatal(err)
+		}
+	})
+	complete := testing.AllocsPerRun(50, func() {
+		if err := x.lc.CompleteRegistration(ctx, alice.ID, "c", resp, &reg); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("CompleteRegistration: %v allocs, VerifyRegistration alone %v", complete, verify)
+	if complete-verify > lcExtractAllocs {
+		t.Errorf("CompleteRegistration adds %v allocs to VerifyRegistration, want <= %d", complete-verify, lcExtractAllocs)
+	}
+
+	key := x.f.Key("auth", cose.ES256)
+	credID := x.f.Bytes("credid/auth", 16)
+	stored := &webauthn.Credential{ID: credID, PublicKey: key.COSE(), UserHandle: alice.ID}
+	lookup := func(context.Context, []byte, []byte) (*webauthn.Credential, error) { return stored, nil }
+	aresp := authResponse(t, &webauthn.PublicKeyCredentialRequestOptionsJSON{Challenge: enc}, key, credID, alice.ID, forge.FlagUP|forge.FlagUV, false)
+	st.c = &webauthn.Challenge{Ceremony: webauthn.CeremonyAuthentication, Value: chal, UserVerification: "required"}
+	var as webauthn.Assertion
+	verify = testing.AllocsPerRun(50, func() {
+		if err := x.lc.RP.VerifyAuthentication(aresp, chal, stored, &as); err != nil {
+			t.Fatal(err)
+		}
+	})
+	complete = testing.AllocsPerRun(50, func() {
+		if err := x.lc.CompleteAuthentication(ctx, nil, "c", aresp, lookup, &as); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("CompleteAuthentication: %v allocs, VerifyAuthentication alone %v", complete, verify)
+	if complete-verify > lcExtractAllocs {
+		t.Errorf("CompleteAuthentication adds %v allocs to VerifyAuthentication, want <= %d", complete-verify, lcExtractAllocs)
+	}
+}
+
+// jsonEscaped writes every character of s as a \u escape: the longest JSON
+// text a base64url string can have.
+func jsonEscaped(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		fmt.Fprintf(&b, `\u%04x`, c)
+	}
+	return b.String()
+}
+
+// TestLifecycleEscapedResponse completes ceremonies whose challenge, rawId
+// and userHandle are written with JSON escapes: Complete decodes them as
+// the verifier does, within its one buffer.
+func TestLifecycleEscapedResponse(t *testing.T) {
+	ctx := context.Background()
+	x := newLifecycle(t)
+	opts, err := x.lc.StartRegistration(ctx, alice, "c", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := x.regResponse(t, opts, "cred", forge.FlagUP|forge.FlagUV)
+	var js struct {
+		Response struct{ ClientDataJSON string }
+	}
+	if err := json.Unmarshal(resp, &js); err != nil {
+		t.Fatal(err)
+	}
+	cdj, _ := b64u.DecodeString(js.Response.ClientDataJSON)
+	cdj = bytes.Replace(cdj, []byte(opts.Challenge), []byte(jsonEscaped(opts.Challenge)), 1)
+	resp = bytes.Replace(resp, []byte(js.Response.ClientDataJSON), []byte(b64u.EncodeToString(cdj)), 1)
+	var reg webauthn.Registration
+	if err := x.lc.CompleteRegistration(ctx, alice.ID, "c", resp, &reg); err != nil {
+		t.Fatalf("escaped challenge: %v", err)
+	}
+
+	key := x.f.Key("auth", cose.ES256)
+	credID := x.f.Bytes("credid/auth", 16)
+	stored := &webauthn.Credential{ID: credID, PublicKey: key.COSE(), UserHandle: alice.ID}
+	lookup := func(_ context.Context, id, uh []byte) (*webauthn.Credential, error) {
+		if bytes.Equal(id, credID) && bytes.Equal(uh, alice.ID) {
+			return stored, nil
+		}
+		return nil, nil
+	}
+	ropts, err := x.lc.StartAuthentication(ctx, nil, "c", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aresp := authResponse(t, ropts, key, credID, alice.ID, forge.FlagUP, false)
+	for _, v := range []string{`"rawId":"`, `"userHandle":"`} {
+		i := bytes.Index(aresp, []byte(v)) + len(v)
+		j := i + bytes.IndexByte(aresp[i:], '"')
+		aresp = slices.Concat(aresp[:i], []byte(jsonEscaped(string(aresp[i:j]))), aresp[j:])
+	}
+	var as webauthn.Assertion
+	if err := x.lc.CompleteAuthentication(ctx, nil, "c", aresp, lookup, &as); err != nil {
+		t.Fatalf("escaped rawId and userHandle: %v", err)
+	}
+}
+
+// TestStartRegistrationAlgorithms: pubKeyCredParams are the asked algorithms
+// RP accepts, else RP.Algorithms, else the defaults, and never RS1.
+func TestStartRegistrationAlgorithms(t *testing.T) {
+	ctx := context.Background()
+	algs := func(p []webauthn.CredentialParameters) []cose.Algorithm {
+		var out []cose.Algorithm
+		for _, c := range p {
+			out = append(out, c.Alg)
+		}
+		return out
+	}
+	tests := []struct {
+		name      string
+		rp, asked []cose.Algorithm
+		want      []cose.Algorithm
+	}{
+		{"asked, filtered by RP", []cose.Algorithm{cose.ES256, cose.RS256}, []cose.Algorithm{cose.RS256, cose.EdDSA, cose.ES256}, []cose.Algorithm{cose.RS256, cose.ES256}},
+		{"asked RS1 and unknown", nil, []cose.Algorithm{cose.RS1, -1000, cose.EdDSA}, []cose.Algorithm{cose.EdDSA}},
+		{"nothing asked can be offered", []cose.Algorithm{cose.ES256, cose.RS1}, []cose.Algorithm{cose.RS1, cose.EdDSA}, []cose.Algorithm{cose.ES256}},
+		{"RP's, without RS1", []cose.Algorithm{cose.RS1, cose.RS256}, nil, []cose.Algorithm{cose.RS256}},
+		{"defaults", nil, nil, []cose.Algorithm{cose.ES256, cose.Ed25519, cose.EdDSA, cose.ES384, cose.ES512, cose.PS256, cose.RS256}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x := newLifecycle(t)
+			x.lc.RP.Algorithms = tt.rp
+			opts, err := x.lc.StartRegistration(ctx, alice, "c", &webauthn.RegistrationOptions{Algorithms: tt.asked})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := algs(opts.PubKeyCredParams); !slices.Equal(got, tt.want) {
+				t.Fatalf("pubKeyCredParams %v, want %v", got, tt.want)
+			}
+		})
+	}
+	// A policy that accepts only RS1 has nothing to ask for.
+	x := newLifecycle(t)
+	x.lc.RP.Algorithms = []cose.Algorithm{cose.RS1}
+	_, err := x.lc.StartRegistration(ctx, alice, "c", nil)
+	storetest.WantErr(t, err, webauthn.ErrConfigurationMissing)
 }

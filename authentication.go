@@ -249,13 +249,17 @@ func (rp *RelyingParty) verifyAuthentication(response, challenge []byte, cred *C
 	if err := cose.ParseKey(cred.PublicKey, key); err != nil {
 		return malformed("§7.2 step 23", "the stored credential public key is not a supported COSE_Key", err)
 	}
-	verify := cosesig.Verify
+	// Direct calls, not a func value: through one, the variadic data slice
+	// escapes (one allocation per assertion).
+	var err error
 	if key.Alg == cose.RS1 && rp.algorithmAllowed(cose.RS1) {
 		// A credential the policy registered with RS1 (TPM platforms) is
 		// verified with it too.
-		verify = cosesig.VerifyAllowingRS1
+		err = cosesig.VerifyAllowingRS1(key.Alg, key, sig, ad.Raw, st.hash[:])
+	} else {
+		err = cosesig.Verify(key.Alg, key, sig, ad.Raw, st.hash[:])
 	}
-	if err := verify(key.Alg, key, sig, ad.Raw, st.hash[:]); err != nil {
+	if err != nil {
 		return NewError(ErrNotAuthorized, "§7.2 step 23", "signature does not verify with the stored credential public key", err)
 	}
 	// Step 24: the signature counter.

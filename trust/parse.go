@@ -2,7 +2,9 @@ package trust
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"math/big"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -18,6 +20,9 @@ import (
 // Raw, RawTBSCertificate and SerialNumber are restored from the original, so
 // signatures are checked over the bytes the issuer signed.
 func ParseCertificate(der []byte) (*x509.Certificate, error) {
+	if fixed, ok := fixYubicoUnusedBits(der); ok {
+		return x509.ParseCertificate(fixed)
+	}
 	c, err := x509.ParseCertificate(der)
 	if err == nil {
 		return c, nil
@@ -81,4 +86,46 @@ func negativeSerialOffset(der []byte) (off, n int, ok bool) {
 func negativeSerial(b []byte) *big.Int {
 	v := new(big.Int).SetBytes(b)
 	return v.Sub(v, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
+}
+
+// unusedBitsFix lists the SHA-256 of the early Yubico U2F attestation
+// certificates ("Yubico U2F EE Serial 776137165" and five others) whose
+// signature BIT STRING declares non-zero unused bits although the RSA-2048
+// signature fills every bit: read as written, the signature is shifted and
+// never verifies (or the certificate does not parse). The list and the fix —
+// zero the unused-bits byte, 257 bytes from the end — are the ones Yubico's
+// java-webauthn-server (CertificateParser) and py-fido (constants.py,
+// INVALID_YUBICO_CERT_SHASUMS) apply.
+var unusedBitsFix = [...][sha256.Size]byte{
+	hexSum("349bca1031f8c82c4ceca38b9cebf1a69df9fb3b94eed99eb3fb9aa3822d26e8"),
+	hexSum("dd574527df608e47ae45fbba75a2afdd5c20fd94a02419381813cd55a2a3398f"),
+	hexSum("1d8764f0f7cd1352df6150045c8f638e517270e8b5dda1c63ade9c2280240cae"),
+	hexSum("d0edc9a91a1677435a953390865d208c55b3183c6759c9b5a7ff494c322558eb"),
+	hexSum("6073c436dcd064a48127ddbf6032ac1a66fd59a0c24434f070d4e564c124c897"),
+	hexSum("ca993121846c464d666096d35f13bf44c1b05af205f9b4a1e00cf6cc10c5e511"),
+}
+
+// fixYubicoUnusedBits returns a corrected copy of der when it is one of the
+// certificates in unusedBitsFix.
+func fixYubicoUnusedBits(der []byte) ([]byte, bool) {
+	const fromEnd = 257 // unused-bits byte before a 256-byte signature
+	if len(der) <= fromEnd || der[len(der)-fromEnd] == 0 {
+		return nil, false
+	}
+	sum := sha256.Sum256(der)
+	for i := range unusedBitsFix {
+		if sum == unusedBitsFix[i] {
+			fixed := append([]byte(nil), der...)
+			fixed[len(fixed)-fromEnd] = 0
+			return fixed, true
+		}
+	}
+	return nil, false
+}
+
+func hexSum(s string) (out [sha256.Size]byte) {
+	if _, err := hex.Decode(out[:], []byte(s)); err != nil {
+		panic(err)
+	}
+	return out
 }

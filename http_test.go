@@ -2,12 +2,16 @@ package webauthn
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/internal/forge"
 )
 
 // post sends body to the handler with the cookies of prev, and returns the
@@ -89,7 +93,7 @@ func TestHandlerOptions(t *testing.T) {
 	if len(cookies) != 1 || cookies[0].Name != DefaultSessionCookie || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteStrictMode {
 		t.Fatalf("cookies %+v", cookies)
 	}
-	var o creationOptionsJSON
+	var o PublicKeyCredentialCreationOptionsJSON
 	if err := json.NewDecoder(res.Body).Decode(&o); err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +101,7 @@ func TestHandlerOptions(t *testing.T) {
 	if err != nil || len(chal) != 32 {
 		t.Fatalf("challenge %q", o.Challenge)
 	}
-	if o.RP.ID != "localhost" || o.RP.Name != "Example" || o.User.Name != "alice" || o.Attestation != "direct" || o.Timeout != DefaultCeremonyTimeout.Milliseconds() {
+	if o.RP.ID != "localhost" || o.RP.Name != "Example" || o.User.Name != "alice" || o.Attestation != "direct" || o.Timeout != DefaultChallengeTimeout.Milliseconds() {
 		t.Fatalf("options %+v", o)
 	}
 	// RS1 is never offered for a credential.
@@ -118,7 +122,7 @@ func TestHandlerOptions(t *testing.T) {
 func TestHandlerLoginDoesNotEnumerate(t *testing.T) {
 	h := testHandler(nil)
 	res := post(t, h, "/webauthn/login/begin", `{"username":"nobody"}`, nil)
-	var o requestOptionsJSON
+	var o PublicKeyCredentialRequestOptionsJSON
 	if err := json.NewDecoder(res.Body).Decode(&o); err != nil || res.StatusCode != 200 {
 		t.Fatalf("status %d err %v", res.StatusCode, err)
 	}
@@ -134,7 +138,7 @@ func TestHandlerRegisterExistingUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cred := &StoredCredential{Credential: Credential{ID: []byte("cred-1"), PublicKey: []byte{0xa0}}, Transports: TransportUSB}
+	cred := &Credential{ID: []byte("cred-1"), PublicKey: []byte{0xa0}, Transports: TransportUSB}
 	if err := h.Users().AddCredential(context.Background(), handle, cred); err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +148,7 @@ func TestHandlerRegisterExistingUser(t *testing.T) {
 	}
 	allowed = true
 	res = post(t, h, "/webauthn/register/begin", `{"username":"bob"}`, nil)
-	var o creationOptionsJSON
+	var o PublicKeyCredentialCreationOptionsJSON
 	if err := json.NewDecoder(res.Body).Decode(&o); err != nil || res.StatusCode != 200 {
 		t.Fatalf("status %d err %v", res.StatusCode, err)
 	}
@@ -152,7 +156,7 @@ func TestHandlerRegisterExistingUser(t *testing.T) {
 		t.Fatalf("excludeCredentials %+v", o.ExcludeCredentials)
 	}
 	res = post(t, h, "/webauthn/login/begin", `{"username":"bob"}`, nil)
-	var r requestOptionsJSON
+	var r PublicKeyCredentialRequestOptionsJSON
 	if err := json.NewDecoder(res.Body).Decode(&r); err != nil || len(r.AllowCredentials) != 1 {
 		t.Fatalf("allowCredentials %+v err %v", r.AllowCredentials, err)
 	}
@@ -174,13 +178,13 @@ func TestMemUsersLimits(t *testing.T) {
 	}
 	h, _, _ := m.User(ctx, "a", false)
 	for i := range MaxCredentialsPerUser + 1 {
-		err := m.AddCredential(ctx, h, &StoredCredential{Credential: Credential{ID: []byte{byte(i)}}})
+		err := m.AddCredential(ctx, h, &Credential{ID: []byte{byte(i)}})
 		if i < MaxCredentialsPerUser && err != nil || i == MaxCredentialsPerUser && ExceptionName(err) != ExceptionLimitExceeded {
 			t.Fatalf("credential %d: %v", i, err)
 		}
 	}
 	h2, _, _ := m.User(ctx, "b", false)
-	if err := m.AddCredential(ctx, h2, &StoredCredential{Credential: Credential{ID: []byte{0}}}); ExceptionName(err) != ExceptionCredentialNotSupported {
+	if err := m.AddCredential(ctx, h2, &Credential{ID: []byte{0}}); ExceptionName(err) != ExceptionCredentialNotSupported {
 		t.Fatalf("duplicate credential ID: %v", err)
 	}
 }
@@ -194,5 +198,170 @@ func TestHTTPStatus(t *testing.T) {
 		if got := HTTPStatus(NewError(fault, "", "", nil)); got != want {
 			t.Errorf("%v: %d, want %d", fault, got, want)
 		}
+	}
+}
+
+// handlerFlow drives a Handler for the forge's relying party (example.org)
+// with forged authenticator responses.
+type handlerFlow struct {
+	t       *testing.T
+	h       *Handler
+	f       *forge.Forge
+	key     *forge.Key
+	count   uint32 // the authenticator's signature counter
+	cookies []*http.Cookie
+}
+
+func newHandlerFlow(t *testing.T, opts *HandlerOptions) *handlerFlow {
+	rp := &RelyingParty{RPID: "example.org", Origins: []string{"https://example.org"}}
+	f := forge.New("handler")
+	return &handlerFlow{t: t, h: NewHandler(rp, opts), f: f, key: f.Key("handler", cose.ES256)}
+}
+
+// do posts body and decodes a 200 answer into out, or returns the error body.
+func (x *handlerFlow) do(path, body string, out any) *ErrorBody {
+	x.t.Helper()
+	res := post(x.t, x.h, path, body, x.cookies)
+	if c := res.Cookies(); len(c) > 0 {
+		x.cookies = c
+	}
+	if res.StatusCode != 200 {
+		e := errorBody(x.t, res)
+		if HTTPStatus(NewError(errorOf(e.Exception), "", "", nil)) != res.StatusCode {
+			x.t.Fatalf("status %d for %+v", res.StatusCode, e)
+		}
+		return &e
+	}
+	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+		x.t.Fatal(err)
+	}
+	return nil
+}
+
+// errorOf maps an exception name back to its fault, for the status check.
+func errorOf(exception string) error {
+	for _, e := range []error{ErrMalformed, ErrChallengeNotFound, ErrClientMismatch, ErrCredentialNotSupported, ErrNotAuthorized, ErrNotEnabled, ErrLimitExceeded, ErrTooManyRequests} {
+		if ExceptionName(NewError(e, "", "", nil)) == exception {
+			return e
+		}
+	}
+	return ErrInternal
+}
+
+func (x *handlerFlow) register(user string) *ErrorBody {
+	x.t.Helper()
+	var o PublicKeyCredentialCreationOptionsJSON
+	if e := x.do("/webauthn/register/begin", `{"username":"`+user+`"}`, &o); e != nil {
+		return e
+	}
+	reg := x.f.Registration("handler", x.key)
+	reg.ClientData.Challenge, _ = base64.RawURLEncoding.DecodeString(o.Challenge)
+	id := b64url(reg.AuthData.CredentialID)
+	cred := `{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
+		b64url(reg.ClientDataJSON()) + `","attestationObject":"` + b64url(reg.Object("none", forge.Stmt{})) +
+		`","transports":["usb"]},"clientExtensionResults":{}}`
+	var sum RegistrationSummary
+	return x.do("/webauthn/register/finish", `{"username":"`+user+`","credential":`+cred+`}`, &sum)
+}
+
+// login signs in as user ("" for username-less); the assertion carries
+// userHandle when it is not nil. It returns the finish body for replays.
+func (x *handlerFlow) login(user string, userHandle []byte, sum *AssertionSummary) (string, *ErrorBody) {
+	x.t.Helper()
+	var o PublicKeyCredentialRequestOptionsJSON
+	if e := x.do("/webauthn/login/begin", `{"username":"`+user+`"}`, &o); e != nil {
+		return "", e
+	}
+	body := x.assertion(&o, user, userHandle)
+	return body, x.do("/webauthn/login/finish", body, sum)
+}
+
+// assertion returns a login/finish body answering o.
+func (x *handlerFlow) assertion(o *PublicKeyCredentialRequestOptionsJSON, user string, userHandle []byte) string {
+	chal, _ := base64.RawURLEncoding.DecodeString(o.Challenge)
+	x.count++
+	ad := (&forge.AuthData{RPID: "example.org", Flags: forge.FlagUP, SignCount: x.count}).Bytes()
+	cdj := (&forge.ClientData{Type: "webauthn.get", Challenge: chal, Origin: "https://example.org"}).JSON()
+	h := sha256.Sum256(cdj)
+	uh := ""
+	if userHandle != nil {
+		uh = `,"userHandle":"` + b64url(userHandle) + `"`
+	}
+	id := b64url(x.f.Bytes("credid/handler", 16))
+	return `{"username":"` + user + `","credential":{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
+		b64url(cdj) + `","authenticatorData":"` + b64url(ad) + `","signature":"` + b64url(x.key.Sign(ad, h[:])) + `"` + uh + `}}}`
+}
+
+func wantException(t *testing.T, what string, e *ErrorBody, exception string) {
+	t.Helper()
+	switch {
+	case exception == "" && e != nil:
+		t.Fatalf("%s: %+v", what, e)
+	case exception != "" && (e == nil || e.Exception != exception):
+		t.Fatalf("%s: got %+v, want %s", what, e, exception)
+	}
+}
+
+// TestHandlerCeremonies registers and signs in through the handler, by name
+// and username-less, and checks the challenge is single use, bound to the
+// session and to the user.
+func TestHandlerCeremonies(t *testing.T) {
+	x := newHandlerFlow(t, nil)
+	wantException(t, "register", x.register("alice"), "")
+	var sum AssertionSummary
+	body, e := x.login("alice", nil, &sum)
+	wantException(t, "login", e, "")
+	if sum.User != "alice" || sum.SignCount != x.count || sum.PreviousSignCount != 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	wantException(t, "replay", x.do("/webauthn/login/finish", body, &sum), ExceptionChallengeNotFound)
+
+	handle, _, err := x.h.Users().User(context.Background(), "alice", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, e = x.login("", handle, &sum)
+	wantException(t, "username-less login", e, "")
+	if sum.User != "alice" || sum.PreviousSignCount != x.count-1 {
+		t.Fatalf("summary %+v", sum)
+	}
+	_, e = x.login("", nil, &sum)
+	wantException(t, "username-less login without userHandle", e, ExceptionNotAuthorized)
+	// An unknown name signs in username-less: the credential's userHandle
+	// decides, so naming someone else cannot sign in as them either.
+	_, e = x.login("mallory", handle, &sum)
+	wantException(t, "unknown name", e, "")
+	if sum.User != "alice" {
+		t.Fatalf("summary %+v", sum)
+	}
+
+	// Another session can neither finish what this one began nor burn it.
+	var o PublicKeyCredentialRequestOptionsJSON
+	wantException(t, "begin", x.do("/webauthn/login/begin", `{"username":"alice"}`, &o), "")
+	body = x.assertion(&o, "alice", nil)
+	mine := x.cookies
+	x.cookies = []*http.Cookie{{Name: DefaultSessionCookie, Value: b64url(make([]byte, sessionIDSize))}}
+	wantException(t, "finish from another session", x.do("/webauthn/login/finish", body, &sum), ExceptionClientMismatch)
+	x.cookies = nil
+	wantException(t, "finish without a session", x.do("/webauthn/login/finish", body, &sum), ExceptionChallengeNotFound)
+	x.cookies = mine
+	wantException(t, "finish from the session that began", x.do("/webauthn/login/finish", body, &sum), "")
+	// A second passkey for alice needs CanRegister.
+	wantException(t, "second passkey", x.register("alice"), ExceptionNotAuthorized)
+}
+
+// TestHandlerDisabled: a disabled relying party answers every endpoint with
+// WebAuthnNotEnabledException and creates no user.
+func TestHandlerDisabled(t *testing.T) {
+	x := newHandlerFlow(t, nil)
+	x.h.rp.Disabled = true
+	for _, p := range []string{"register/begin", "register/finish", "login/begin", "login/finish"} {
+		res := post(t, x.h, "/webauthn/"+p, `{"username":"alice"}`, nil)
+		if e := errorBody(t, res); res.StatusCode != 403 || e.Exception != ExceptionNotEnabled {
+			t.Fatalf("%s: %d %+v", p, res.StatusCode, e)
+		}
+	}
+	if _, _, err := x.h.Users().User(context.Background(), "alice", false); err != ErrUserNotFound {
+		t.Fatalf("user created while disabled: %v", err)
 	}
 }

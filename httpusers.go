@@ -13,10 +13,11 @@ import (
 // InternalErrorException. Implementations are safe for concurrent use.
 type UserStore interface {
 	// User returns the handle (user.id, §5.4.3) and credential records of
-	// the user called name. When no such user exists it creates one with a
+	// the user called name; their Transports become the transports of
+	// allowCredentials and excludeCredentials (§5.8.3). When no such user exists it creates one with a
 	// fresh random handle if create is true, and otherwise returns an error
 	// that errors.Is matches with ErrUserNotFound.
-	User(ctx context.Context, name string, create bool) (handle []byte, creds []StoredCredential, err error)
+	User(ctx context.Context, name string, create bool) (handle []byte, creds []Credential, err error)
 	// Credential returns the record with ID id of the user with the given
 	// handle and that user's name, or NotAuthorizedException when there is
 	// none (§7.2 steps 6-7).
@@ -24,17 +25,9 @@ type UserStore interface {
 	// AddCredential records a new credential for the user with the given
 	// handle. A credential ID registered already, to anyone, is refused
 	// (§7.1 step 26).
-	AddCredential(ctx context.Context, handle []byte, c *StoredCredential) error
+	AddCredential(ctx context.Context, handle []byte, c *Credential) error
 	// UpdateSignCount stores an assertion's signature counter (§7.2 step 26).
 	UpdateSignCount(ctx context.Context, handle, id []byte, count uint32) error
-}
-
-// StoredCredential is a credential record and the transports its
-// registration reported, which Handler repeats in allowCredentials and
-// excludeCredentials (§5.8.3).
-type StoredCredential struct {
-	Credential
-	Transports Transports
 }
 
 // ErrUserNotFound is the fault of a user name UserStore does not know; its
@@ -70,12 +63,12 @@ type MemUsers struct {
 type memUser struct {
 	name   string
 	handle []byte
-	creds  []StoredCredential
+	creds  []Credential
 }
 
 var _ UserStore = (*MemUsers)(nil)
 
-func cloneStored(c *StoredCredential) StoredCredential {
+func cloneCredential(c *Credential) Credential {
 	d := *c
 	d.ID = bytes.Clone(c.ID)
 	d.PublicKey = bytes.Clone(c.PublicKey)
@@ -84,7 +77,7 @@ func cloneStored(c *StoredCredential) StoredCredential {
 }
 
 // User implements UserStore.
-func (m *MemUsers) User(ctx context.Context, name string, create bool) ([]byte, []StoredCredential, error) {
+func (m *MemUsers) User(ctx context.Context, name string, create bool) ([]byte, []Credential, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	u := m.byName[name]
@@ -109,9 +102,9 @@ func (m *MemUsers) User(ctx context.Context, name string, create bool) ([]byte, 
 		u = &memUser{name: name, handle: h}
 		m.byName[name], m.byID[string(h)] = u, u
 	}
-	creds := make([]StoredCredential, len(u.creds))
+	creds := make([]Credential, len(u.creds))
 	for i := range u.creds {
-		creds[i] = cloneStored(&u.creds[i])
+		creds[i] = cloneCredential(&u.creds[i])
 	}
 	return bytes.Clone(u.handle), creds, nil
 }
@@ -123,8 +116,8 @@ func (m *MemUsers) Credential(ctx context.Context, handle, id []byte) (*Credenti
 	if u := m.byID[string(handle)]; u != nil {
 		for i := range u.creds {
 			if bytes.Equal(u.creds[i].ID, id) {
-				c := cloneStored(&u.creds[i])
-				return &c.Credential, u.name, nil
+				c := cloneCredential(&u.creds[i])
+				return &c, u.name, nil
 			}
 		}
 	}
@@ -132,7 +125,7 @@ func (m *MemUsers) Credential(ctx context.Context, handle, id []byte) (*Credenti
 }
 
 // AddCredential implements UserStore.
-func (m *MemUsers) AddCredential(ctx context.Context, handle []byte, c *StoredCredential) error {
+func (m *MemUsers) AddCredential(ctx context.Context, handle []byte, c *Credential) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	u := m.byID[string(handle)]
@@ -145,7 +138,7 @@ func (m *MemUsers) AddCredential(ctx context.Context, handle []byte, c *StoredCr
 	if len(u.creds) >= MaxCredentialsPerUser {
 		return NewError(ErrLimitExceeded, "§7.1 step 27", "the user has the maximum number of passkeys", nil)
 	}
-	u.creds = append(u.creds, cloneStored(c))
+	u.creds = append(u.creds, cloneCredential(c))
 	m.creds[string(c.ID)] = true
 	return nil
 }

@@ -130,7 +130,7 @@ func TestFaultExpired(t *testing.T) {
 	a := newTab(t, s.URL, securityKey)
 	expire := func(r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/finish") {
-			s.Clock.Advance(webauthn.DefaultCeremonyTimeout + time.Second)
+			s.Clock.Advance(webauthn.DefaultChallengeTimeout + time.Second)
 		}
 	}
 	s.SetHook(expire)

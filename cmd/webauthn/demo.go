@@ -17,8 +17,9 @@ import (
 	demopage "github.com/passkeykit/webauthn/internal/demo"
 )
 
-// demo serves the demo page and webauthn.Handler on localhost until
-// interrupted: RP ID "localhost", origin http://localhost:PORT.
+// demo serves the demo page and webauthn.Handler (Lifecycle's Start/Complete
+// over net/http) on localhost until interrupted: RP ID "localhost", origin
+// http://localhost:PORT.
 //
 //	webauthn demo [-addr 127.0.0.1:8080]
 func demo(args []string, w io.Writer) int {

@@ -1,7 +1,8 @@
 // Package demo is the page of `webauthn demo`: one static HTML file with a
-// little JavaScript (no build step) that runs registration and sign-in against
-// the JSON endpoints of webauthn.Handler and shows what the library verified,
-// or the error with its exception name and reason.
+// little JavaScript (no build step) that registers a passkey and signs in with
+// it against the JSON endpoints of webauthn.Handler — the library's
+// Lifecycle Start/Complete flow over net/http — and shows what the library
+// verified, or the error with its exception name and reason.
 package demo
 
 import (

@@ -56,6 +56,30 @@ func (x *lcFixture) regResponse(t *testing.T, opts *webauthn.PublicKeyCredential
 		`","transports":["internal"]},"clientExtensionResults":{"credProps":{"rk":true}}}`)
 }
 
+// startRegistration starts a registration for alice by clientID and forges
+// the response to it, with UP and UV.
+func (x *lcFixture) startRegistration(t *testing.T, clientID string) (*webauthn.PublicKeyCredentialCreationOptionsJSON, []byte) {
+	t.Helper()
+	opts, err := x.lc.StartRegistration(context.Background(), alice, clientID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return opts, x.regResponse(t, opts, "cred", forge.FlagUP|forge.FlagUV)
+}
+
+// credential returns alice's stored ES256 credential, its key, and a lookup
+// that finds it by its ID and alice's user handle.
+func (x *lcFixture) credential() (*forge.Key, *webauthn.Credential, webauthn.CredentialLookup) {
+	key := x.f.Key("auth", cose.ES256)
+	stored := &webauthn.Credential{ID: x.f.Bytes("credid/auth", 16), PublicKey: key.COSE(), UserHandle: alice.ID}
+	return key, stored, func(_ context.Context, id, uh []byte) (*webauthn.Credential, error) {
+		if bytes.Equal(id, stored.ID) && bytes.Equal(uh, alice.ID) {
+			return stored, nil
+		}
+		return nil, nil
+	}
+}
+
 // authResponse forges an AuthenticationResponseJSON by key for credential id
 // answering the challenge in opts; userHandle nil leaves it out.
 func authResponse(t *testing.T, opts *webauthn.PublicKeyCredentialRequestOptionsJSON, key *forge.Key, id, userHandle []byte, flags byte, badSig bool) []byte {
@@ -153,15 +177,11 @@ func TestLifecycleRandom(t *testing.T) {
 func TestRegistrationLifecycle(t *testing.T) {
 	ctx := context.Background()
 	x := newLifecycle(t)
-	opts, err := x.lc.StartRegistration(ctx, alice, "client-a", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp := x.regResponse(t, opts, "cred", forge.FlagUP|forge.FlagUV)
+	_, resp := x.startRegistration(t, "client-a")
 	var reg webauthn.Registration
 
 	// Malformed responses consume nothing.
-	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp[:len(resp)-1], &reg)
+	err := x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp[:len(resp)-1], &reg)
 	storetest.WantErr(t, err, webauthn.ErrMalformed)
 	// Another client cannot use (or burn) it; another user cannot find it.
 	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-b", resp, &reg)
@@ -180,8 +200,7 @@ func TestRegistrationLifecycle(t *testing.T) {
 	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
 
 	// A registration response sent to the authentication Complete.
-	opts, _ = x.lc.StartRegistration(ctx, alice, "client-a", nil)
-	resp = x.regResponse(t, opts, "cred", forge.FlagUP|forge.FlagUV)
+	_, resp = x.startRegistration(t, "client-a")
 	var as webauthn.Assertion
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", resp, nil, &as)
 	storetest.WantErr(t, err, webauthn.ErrMalformed)
@@ -191,8 +210,7 @@ func TestRegistrationLifecycle(t *testing.T) {
 	if err := x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp, &reg); err != nil {
 		t.Fatalf("at the timeout: %v", err)
 	}
-	opts, _ = x.lc.StartRegistration(ctx, alice, "client-a", nil)
-	resp = x.regResponse(t, opts, "cred", forge.FlagUP|forge.FlagUV)
+	_, resp = x.startRegistration(t, "client-a")
 	x.clk.Advance(webauthn.DefaultChallengeTimeout + time.Nanosecond)
 	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp, &reg)
 	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
@@ -338,15 +356,8 @@ func TestAuthenticationLifecycle(t *testing.T) {
 func TestAuthenticationLifecycleUsernameless(t *testing.T) {
 	ctx := context.Background()
 	x := newLifecycle(t)
-	key := x.f.Key("auth", cose.ES256)
-	credID := x.f.Bytes("credid/auth", 16)
-	stored := &webauthn.Credential{ID: credID, PublicKey: key.COSE(), UserHandle: alice.ID}
-	lookup := func(_ context.Context, id, uh []byte) (*webauthn.Credential, error) {
-		if bytes.Equal(id, credID) && bytes.Equal(uh, alice.ID) {
-			return stored, nil
-		}
-		return nil, nil
-	}
+	key, stored, lookup := x.credential()
+	credID := stored.ID
 	var as webauthn.Assertion
 	opts, err := x.lc.StartAuthentication(ctx, nil, "client-a", nil)
 	if err != nil {
@@ -412,10 +423,8 @@ func TestLifecycleCompleteAllocs(t *testing.T) {
 		t.Errorf("CompleteRegistration adds %v allocs to VerifyRegistration, want <= %d", complete-verify, lcExtractAllocs)
 	}
 
-	key := x.f.Key("auth", cose.ES256)
-	credID := x.f.Bytes("credid/auth", 16)
-	stored := &webauthn.Credential{ID: credID, PublicKey: key.COSE(), UserHandle: alice.ID}
-	lookup := func(context.Context, []byte, []byte) (*webauthn.Credential, error) { return stored, nil }
+	key, stored, lookup := x.credential()
+	credID := stored.ID
 	aresp := authResponse(t, &webauthn.PublicKeyCredentialRequestOptionsJSON{Challenge: enc}, key, credID, alice.ID, forge.FlagUP|forge.FlagUV, false)
 	st.c = &webauthn.Challenge{Ceremony: webauthn.CeremonyAuthentication, Value: chal, UserVerification: "required"}
 	var as webauthn.Assertion
@@ -451,11 +460,7 @@ func jsonEscaped(s string) string {
 func TestLifecycleEscapedResponse(t *testing.T) {
 	ctx := context.Background()
 	x := newLifecycle(t)
-	opts, err := x.lc.StartRegistration(ctx, alice, "c", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp := x.regResponse(t, opts, "cred", forge.FlagUP|forge.FlagUV)
+	opts, resp := x.startRegistration(t, "c")
 	var js struct {
 		Response struct{ ClientDataJSON string }
 	}
@@ -470,15 +475,8 @@ func TestLifecycleEscapedResponse(t *testing.T) {
 		t.Fatalf("escaped challenge: %v", err)
 	}
 
-	key := x.f.Key("auth", cose.ES256)
-	credID := x.f.Bytes("credid/auth", 16)
-	stored := &webauthn.Credential{ID: credID, PublicKey: key.COSE(), UserHandle: alice.ID}
-	lookup := func(_ context.Context, id, uh []byte) (*webauthn.Credential, error) {
-		if bytes.Equal(id, credID) && bytes.Equal(uh, alice.ID) {
-			return stored, nil
-		}
-		return nil, nil
-	}
+	key, stored, lookup := x.credential()
+	credID := stored.ID
 	ropts, err := x.lc.StartAuthentication(ctx, nil, "c", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -217,7 +217,7 @@ func offerable(a cose.Algorithm) bool {
 	return false
 }
 
-// offered returns the pubKeyCredParams (§5.4 step 10): the first of asked,
+// offered returns pubKeyCredParams (§5.4, §5.3): the first of asked,
 // RP.Algorithms and offeredAlgorithms that keeps an algorithm once those
 // that are not offerable or that RP does not accept are dropped.
 func (l *Lifecycle) offered(asked []cose.Algorithm) []CredentialParameters {
@@ -267,8 +267,8 @@ func orDefault(s, def string) string {
 }
 
 // issue gives c, filled in but for Value and Expires, a fresh challenge from
-// l.Rand and l's timeout on RP's clock, and puts it in the store. The store
-// may keep c: only its Value may be read afterwards.
+// l.Rand and l's timeout on RP's clock, and puts it in the store, which may
+// keep c: it is read, never modified, afterwards.
 func (l *Lifecycle) issue(ctx context.Context, step string, c *Challenge) error {
 	r := l.Rand
 	if r == nil {

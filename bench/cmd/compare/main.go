@@ -254,6 +254,11 @@ func report(res results) {
 	fmt.Printf("- %s\n", goVersion())
 	fmt.Printf("- %s, %d interleaved rounds, -benchtime %s, load average at the end %s\n",
 		time.Now().UTC().Format(time.RFC3339), *rounds, *benchtime, loadavg())
+	if f := strings.Fields(loadavg()); len(f) > 0 {
+		if l, err := strconv.ParseFloat(f[0], 64); err == nil && l > float64(runtime.NumCPU()) {
+			fmt.Printf("- **warning: load average %.1f exceeds the %d cores: other work shared the CPUs, ratios are unreliable; rerun when quiet**\n", l, runtime.NumCPU())
+		}
+	}
 	fmt.Printf("- cells: median of the rounds, (min–max) when they differ; ratios are per round, then median (min–max)\n\n")
 
 	var vectors []string

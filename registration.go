@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/passkeykit/webauthn/attestation"
 	"github.com/passkeykit/webauthn/authdata"
@@ -366,6 +367,25 @@ func (rp *RelyingParty) verifyRegistration(response, challenge []byte, out *Regi
 
 // rpIDHashIs reports whether h is SHA-256 of the RP ID (§7.1 step 14, §7.2 step 16).
 func rpIDHashIs(h []byte, rpID string) bool {
-	want := sha256.Sum256([]byte(rpID))
+	want := rpIDHash(rpID)
 	return bytes.Equal(h, want[:])
+}
+
+// rpIDSum is the last RP ID hashed and its SHA-256: a relying party verifies
+// under one RP ID, so the hash is computed once rather than on every call.
+type rpIDSum struct {
+	id  string
+	sum [sha256.Size]byte
+}
+
+var lastRPIDSum atomic.Pointer[rpIDSum]
+
+// rpIDHash returns SHA-256 of rpID, from lastRPIDSum when it is the same ID.
+func rpIDHash(rpID string) [sha256.Size]byte {
+	if c := lastRPIDSum.Load(); c != nil && c.id == rpID {
+		return c.sum
+	}
+	c := &rpIDSum{id: rpID, sum: sha256.Sum256([]byte(rpID))}
+	lastRPIDSum.Store(c)
+	return c.sum
 }

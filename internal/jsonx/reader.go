@@ -147,6 +147,14 @@ func (r *Reader) ReadString(raw *[]byte, escaped *bool) bool {
 	}
 	esc := false
 	for i := 1; i < len(s); {
+		// Runs of plain ASCII (no quote, backslash or control character) are
+		// the common case: skip them with one table lookup a byte.
+		for i < len(s) && plainASCII[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		switch {
 		case c == '"':
@@ -173,6 +181,15 @@ func (r *Reader) ReadString(raw *[]byte, escaped *bool) bool {
 	}
 	return false
 }
+
+// plainASCII marks the bytes a string may hold as they are and that need no
+// further look: U+0020-U+007F except '"' and '\\'.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // hex4 decodes four hex digits, or returns -1.
 func hex4(s []byte) rune {

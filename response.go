@@ -437,3 +437,31 @@ func credProps(ext []byte) (rk, present bool) {
 	}
 	return rk, present
 }
+
+// CheckRegistrationResponseJSON reports whether b is a RegistrationResponseJSON
+// (§5.1, the JSON of PublicKeyCredential.toJSON()) that VerifyRegistration
+// would read: the first step of §7.1, without decoding anything. It rejects
+// what parseResponse rejects (malformed JSON anywhere, trailing data, duplicate
+// member names at any depth, known members of the wrong type, missing required
+// members, responses over MaxResponseSize) with an *Error carrying
+// InvalidParameterException. It allocates nothing on success.
+func CheckRegistrationResponseJSON(b []byte) error {
+	return checkResponseJSON(b, ceremonyRegistration, "§7.1 step 3", "a RegistrationResponseJSON")
+}
+
+// CheckAuthenticationResponseJSON is CheckRegistrationResponseJSON for an
+// AuthenticationResponseJSON (§5.1, the first step of §7.2).
+func CheckAuthenticationResponseJSON(b []byte) error {
+	return checkResponseJSON(b, ceremonyAuthentication, "§7.2 step 3", "an AuthenticationResponseJSON")
+}
+
+func checkResponseJSON(b []byte, ceremony int, step, name string) error {
+	if len(b) > MaxResponseSize {
+		return malformed(step, "response JSON too large", ErrResponseTooLarge)
+	}
+	var js responseJSON
+	if err := parseResponse(b, ceremony, &js); err != nil {
+		return malformed(step, "response JSON is not "+name, err)
+	}
+	return nil
+}

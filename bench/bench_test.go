@@ -8,6 +8,7 @@ import (
 	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/clientdata"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/internal/tpm"
 )
 
 // Benchmark names are a contract read by cmd/compare and by the README:
@@ -183,18 +184,35 @@ func BenchmarkParse(b *testing.B) {
 		var k cose.Key
 		benchFunc(b, func() error { return cose.ParseKey(ad.CredentialPublicKey, &k) })
 	})
-	// The root module parses the response JSON and the TPM structures in
-	// unexported code (response.go parseResponse; internal/tpm ParseAttest,
-	// ParsePublic), which a nested module cannot call. These stay skipped,
-	// under their contract names, until the root exports a thin wrapper.
 	b.Run("registration-json", func(b *testing.B) {
-		b.Skip("SKIPPED: the root module exports no RegistrationResponseJSON parser (response.go parseResponse is unexported)")
+		benchFunc(b, func() error { return webauthn.CheckRegistrationResponseJSON(v.Response) })
 	})
+	// The TPM layers run on the Windows Hello TPM statement. internal/tpm is
+	// importable here: Go's internal rule is by import path, and bench/ is
+	// github.com/passkeykit/webauthn/bench.
+	var certInfo, pubArea []byte
+	for _, w := range benchVectors(b) {
+		if w.Fmt != "tpm" {
+			continue
+		}
+		var o attestation.Object
+		if attestation.ParseObject(w.attestationObject, &o) != nil {
+			continue
+		}
+		certInfo, _ = o.AttStmt.CertInfo()
+		pubArea, _ = o.AttStmt.PubArea()
+		break
+	}
+	if certInfo == nil || pubArea == nil {
+		b.Fatal("no TPM statement among the bench vectors")
+	}
 	b.Run("tpm-certinfo", func(b *testing.B) {
-		b.Skip("SKIPPED: TPMS_ATTEST parsing is internal/tpm.ParseAttest, not importable from bench/")
+		var a tpm.Attest
+		benchFunc(b, func() error { return tpm.ParseAttest(certInfo, &a) })
 	})
 	b.Run("tpm-pubarea", func(b *testing.B) {
-		b.Skip("SKIPPED: TPMT_PUBLIC parsing is internal/tpm.ParsePublic, not importable from bench/")
+		var p tpm.Public
+		benchFunc(b, func() error { return tpm.ParsePublic(pubArea, &p) })
 	})
 }
 

@@ -126,13 +126,13 @@ func verifyKey(alg cose.Algorithm, k *cose.Key, sig []byte, data [][]byte, allow
 	}
 	switch k.Type {
 	case cose.EC2:
-		pub, err := ecdsaKey(k)
+		pub, err := cachedECDSA(k)
 		if err != nil {
 			return err
 		}
 		return verifyECDSA(alg, pub, sig, data)
 	case cose.RSA:
-		return verifyRSA(alg, rsaKey(k), sig, data)
+		return verifyRSA(alg, cachedRSA(k), sig, data)
 	case cose.OKP:
 		if k.Curve == cose.CurveEd25519 {
 			return verifyEd25519(ed25519.PublicKey(k.X), sig, data)

@@ -32,21 +32,6 @@ import (
 
 var errFloor = errors.New("bench: floor check failed")
 
-// hashFor returns the hash a COSE algorithm signs with (0 for EdDSA).
-func hashFor(alg cose.Algorithm) crypto.Hash {
-	switch alg {
-	case cose.ES256, cose.ESP256, cose.RS256, cose.PS256:
-		return crypto.SHA256
-	case cose.ES384, cose.ESP384, cose.RS384, cose.PS384:
-		return crypto.SHA384
-	case cose.ES512, cose.ESP512, cose.RS512, cose.PS512:
-		return crypto.SHA512
-	case cose.RS1:
-		return crypto.SHA1
-	}
-	return 0
-}
-
 // digest hashes msg with h into buf and returns the digest.
 func digest(h crypto.Hash, msg []byte, buf *[64]byte) []byte {
 	switch h {
@@ -72,9 +57,9 @@ func verifySig(pub crypto.PublicKey, alg cose.Algorithm, msg, sig []byte) bool {
 	var buf [64]byte
 	switch k := pub.(type) {
 	case *ecdsa.PublicKey:
-		return ecdsa.VerifyASN1(k, digest(hashFor(alg), msg, &buf), sig)
+		return ecdsa.VerifyASN1(k, digest(cosesig.Hash(alg), msg, &buf), sig)
 	case *rsa.PublicKey:
-		h := hashFor(alg)
+		h := cosesig.Hash(alg)
 		switch alg {
 		case cose.PS256, cose.PS384, cose.PS512:
 			return rsa.VerifyPSS(k, h, digest(h, msg, &buf), sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}) == nil
@@ -270,7 +255,7 @@ func floorRegistration(v *vector) (func() error, error) {
 				return err
 			}
 			var buf [64]byte
-			_ = digest(hashFor(alg), withHash(), &buf)
+			_ = digest(cosesig.Hash(alg), withHash(), &buf)
 			_ = sha256.Sum256(pubArea)
 			if !verifySig(leaf.PublicKey, alg, certInfo, sig) {
 				return errFloor

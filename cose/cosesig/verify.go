@@ -193,8 +193,11 @@ func curveOf(alg cose.Algorithm) elliptic.Curve {
 	return elliptic.P521()
 }
 
-// hashOf returns the hash of an ECDSA or RSA algorithm.
-func hashOf(alg cose.Algorithm) crypto.Hash {
+// Hash returns the hash function an ECDSA or RSA COSE algorithm signs with
+// (RFC 9053 §2.1, RFC 8230 §2, the fully-specified ESP* of RFC 9864, RS1 for
+// TPM), or 0 for algorithms that sign the message itself (EdDSA, Ed25519,
+// Ed448, ML-DSA) and for unknown ones.
+func Hash(alg cose.Algorithm) crypto.Hash {
 	switch alg {
 	case cose.ES256, cose.ESP256, cose.RS256, cose.PS256:
 		return crypto.SHA256
@@ -280,14 +283,14 @@ func rsaKey(k *cose.Key) *rsa.PublicKey {
 
 func verifyECDSA(alg cose.Algorithm, pub *ecdsa.PublicKey, sig []byte, data [][]byte) error {
 	var buf [sha512.Size]byte
-	if !ecdsa.VerifyASN1(pub, digest(hashOf(alg), &buf, data), sig) {
+	if !ecdsa.VerifyASN1(pub, digest(Hash(alg), &buf, data), sig) {
 		return ErrSignature
 	}
 	return nil
 }
 
 func verifyRSA(alg cose.Algorithm, pub *rsa.PublicKey, sig []byte, data [][]byte) error {
-	h := hashOf(alg)
+	h := Hash(alg)
 	if h == 0 {
 		return ErrAlgorithmMismatch
 	}

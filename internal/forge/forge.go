@@ -38,6 +38,7 @@ import (
 	"github.com/cloudflare/circl/sign/ed448"
 
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/cose/cosesig"
 )
 
 // Forge derives every key, identifier and serial number from its seed.
@@ -194,21 +195,6 @@ func (s detSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]b
 	panic("forge: key type cannot sign certificates")
 }
 
-// hashOf returns the hash alg uses (0 for EdDSA).
-func hashOf(alg cose.Algorithm) crypto.Hash {
-	switch alg {
-	case cose.ES256, cose.ESP256, cose.RS256, cose.PS256:
-		return crypto.SHA256
-	case cose.ES384, cose.ESP384, cose.RS384, cose.PS384:
-		return crypto.SHA384
-	case cose.ES512, cose.ESP512, cose.RS512, cose.PS512:
-		return crypto.SHA512
-	case cose.RS1:
-		return crypto.SHA1
-	}
-	return 0
-}
-
 func digest(h crypto.Hash, msg []byte) []byte {
 	switch h {
 	case crypto.SHA1:
@@ -239,7 +225,7 @@ func (k *Key) Sign(data ...[]byte) []byte {
 	var err error
 	switch p := k.Private.(type) {
 	case *ecdsa.PrivateKey:
-		h := hashOf(k.Alg)
+		h := cosesig.Hash(k.Alg)
 		if h == 0 {
 			h = crypto.SHA256
 		}
@@ -249,7 +235,7 @@ func (k *Key) Sign(data ...[]byte) []byte {
 	case ed448.PrivateKey:
 		sig = ed448.Sign(p, msg, "")
 	case *rsa.PrivateKey:
-		h := hashOf(k.Alg)
+		h := cosesig.Hash(k.Alg)
 		switch k.Alg {
 		case cose.PS256, cose.PS384, cose.PS512:
 			sig = signPSS(p, h, digest(h, msg))

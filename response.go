@@ -74,7 +74,8 @@ func parseResponse(b []byte, ceremony int, out *responseJSON) error {
 	return nil
 }
 
-// jsonErr maps an object-loop failure to its cause.
+// keyErr maps a failure to add a member name to its cause: too many members
+// or a duplicate.
 func keyErr(keys *jsonx.Keys) error {
 	if keys.Len() == jsonx.MaxMembers {
 		return ErrResponseTooComplex

@@ -2,6 +2,7 @@ package attestation
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -208,31 +209,33 @@ func tpmKeyMatches(p *tpm.Public, k *cose.Key) bool {
 // with the hash of alg (§8.3 step 4: "the hash algorithm employed in alg").
 // known is false for an alg without an RSA or ECDSA hash.
 func tpmExtraDataMatches(alg cose.Algorithm, extraData, authData, clientDataHash []byte) (ok, known bool) {
+	h := cosesig.Hash(alg)
+	if h == 0 {
+		return false, false
+	}
 	var buf [sha512.Size]byte
 	var sum []byte
-	switch alg {
-	case cose.RS1:
+	switch h {
+	case crypto.SHA1:
 		d := sha1.New()
 		d.Write(authData)
 		d.Write(clientDataHash)
 		sum = d.Sum(buf[:0])
-	case cose.RS256, cose.PS256, cose.ES256, cose.ESP256:
+	case crypto.SHA256:
 		d := sha256.New()
 		d.Write(authData)
 		d.Write(clientDataHash)
 		sum = d.Sum(buf[:0])
-	case cose.RS384, cose.PS384, cose.ES384, cose.ESP384:
+	case crypto.SHA384:
 		d := sha512.New384()
 		d.Write(authData)
 		d.Write(clientDataHash)
 		sum = d.Sum(buf[:0])
-	case cose.RS512, cose.PS512, cose.ES512, cose.ESP512:
+	default:
 		d := sha512.New()
 		d.Write(authData)
 		d.Write(clientDataHash)
 		sum = d.Sum(buf[:0])
-	default:
-		return false, false
 	}
 	return bytes.Equal(sum, extraData), true
 }

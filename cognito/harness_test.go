@@ -100,6 +100,13 @@ func newHarness(t testing.TB, wrap func(Store) Store) *harness {
 	return h
 }
 
+// with returns h reporting to t (for subtests).
+func (h *harness) with(t testing.TB) *harness {
+	c := *h
+	c.t = t
+	return &c
+}
+
 // raw sends op with body and extra header pairs; it returns the status and
 // body.
 func (h *harness) raw(op string, body []byte, header ...string) (int, []byte) {

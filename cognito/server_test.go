@@ -44,7 +44,7 @@ func TestProtocolErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, body := h.raw(tc.op, []byte(tc.body), tc.header...)
-			h.checkError(tc.op, code, body, tc.want)
+			h.with(t).checkError(tc.op, code, body, tc.want)
 		})
 	}
 }
@@ -120,7 +120,7 @@ func TestSignUpAndConfirm(t *testing.T) {
 		{"secret hash", map[string]any{"ClientId": mainClient, "Username": "bob", "Password": testPassword, "SecretHash": "abc"}, webauthn.ExceptionNotAuthorized},
 		{"existing username", map[string]any{"ClientId": mainClient, "Username": "alice", "Password": testPassword}, ExceptionUsernameExists},
 	} {
-		t.Run(tc.name, func(t *testing.T) { h.fails("SignUp", tc.in, tc.want) })
+		t.Run(tc.name, func(t *testing.T) { h.with(t).fails("SignUp", tc.in, tc.want) })
 	}
 	// The same username in another pool is another user.
 	h.ok("SignUp", map[string]any{"ClientId": "offclient", "Username": "alice", "Password": testPassword}, nil)
@@ -159,7 +159,7 @@ func TestPasswordSignIn(t *testing.T) {
 		{"SRP flow", map[string]any{"ClientId": mainClient, "AuthFlow": "USER_SRP_AUTH", "AuthParameters": map[string]string{"USERNAME": "alice", "SRP_A": "00"}}, webauthn.ExceptionInvalidParameter},
 		{"secret hash", map[string]any{"ClientId": mainClient, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": map[string]string{"USERNAME": "alice", "PASSWORD": testPassword, "SECRET_HASH": "x"}}, webauthn.ExceptionNotAuthorized},
 	} {
-		t.Run(tc.name, func(t *testing.T) { h.fails("InitiateAuth", tc.in, tc.want) })
+		t.Run(tc.name, func(t *testing.T) { h.with(t).fails("InitiateAuth", tc.in, tc.want) })
 	}
 	res := h.login(mainClient, "alice")
 	if res.TokenType != "Bearer" || res.ExpiresIn != 3600 || res.IdToken == "" || res.RefreshToken == "" {
@@ -356,7 +356,7 @@ func TestAccessTokenChecks(t *testing.T) {
 		{"oversized", tok + strings.Repeat("A", maxTokenSize), "Invalid Access Token"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			msg := h.fails("GetUser", map[string]string{"AccessToken": tc.token}, webauthn.ExceptionNotAuthorized)
+			msg := h.with(t).fails("GetUser", map[string]string{"AccessToken": tc.token}, webauthn.ExceptionNotAuthorized)
 			if msg != tc.msg {
 				t.Errorf("message %q, want %q", msg, tc.msg)
 			}

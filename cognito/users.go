@@ -25,6 +25,16 @@ func (t epochSeconds) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, float64(time.Time(t).UnixMilli())/1000, 'f', -1, 64), nil
 }
 
+// UnmarshalJSON reads seconds since the epoch.
+func (t *epochSeconds) UnmarshalJSON(b []byte) error {
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return err
+	}
+	*t = epochSeconds(time.UnixMilli(int64(f * 1000)).UTC())
+	return nil
+}
+
 // userNotFound is Cognito's answer for an unknown user in admin operations.
 var userNotFound = apiErr(ExceptionUserNotFound, "User does not exist.")
 

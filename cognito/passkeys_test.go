@@ -225,122 +225,130 @@ var errDiskIO = errors.New("disk I/O error")
 
 func (failingStore) AddCredential(context.Context, *CredentialRecord, int) error { return errDiskIO }
 
-// TestCompleteRegistrationExceptions reaches every exception the service
-// model lists for CompleteWebAuthnRegistration (and
-// WebAuthnConfigurationMissingException) from the fault the README's table
-// names for it.
-func TestCompleteRegistrationExceptions(t *testing.T) {
-	complete := func(tok string, cred json.RawMessage) map[string]any {
-		return map[string]any{"AccessToken": tok, "Credential": cred}
-	}
-	// good returns a valid response to a fresh challenge of tok's user.
-	good := func(h *harness, tok string) json.RawMessage {
-		return newAuthenticator(t).register(t, h.startRegistration(tok), ceremonyParams{origin: testOrigin})
-	}
-	for _, tc := range []struct {
-		exception string
-		fault     string
-		run       func(t *testing.T, h *harness) (op map[string]any, header []string)
-		store     func(Store) Store
-	}{
-		{ExceptionForbidden, "the pool's web ACL blocks the request's User-Agent", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user("wafclient", "alice")
-			return complete(tok, good(h, tok)), []string{"User-Agent", "BadBot/2"}
-		}, nil},
-		{webauthn.ExceptionInternalError, "the store fails writing the passkey", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user(mainClient, "alice")
-			return complete(tok, good(h, tok)), nil
-		}, func(s Store) Store { return failingStore{s} }},
-		{webauthn.ExceptionInvalidParameter, "the credential is not a RegistrationResponseJSON", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user(mainClient, "alice")
-			h.startRegistration(tok)
-			return complete(tok, json.RawMessage(`{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{}}`)), nil
-		}, nil},
-		{webauthn.ExceptionInvalidParameter, "the credential is absent", func(t *testing.T, h *harness) (map[string]any, []string) {
-			return map[string]any{"AccessToken": h.user(mainClient, "alice")}, nil
-		}, nil},
-		{webauthn.ExceptionInvalidParameter, "the credential ID is already registered (§7.1 step 26)", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user(mainClient, "alice")
-			a := h.registerPasskey(tok)
-			return complete(tok, a.register(t, h.startRegistration(tok), ceremonyParams{origin: testOrigin})), nil
-		}, nil},
-		{webauthn.ExceptionLimitExceeded, "the user reached the pool's passkey limit between Start and Complete", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user(mainClient, "alice")
-			for range testMaxKeys - 1 {
-				h.registerPasskey(tok)
-			}
-			pending := good(h, tok)
+// completeFault is one documented fault of CompleteWebAuthnRegistration:
+// run sets it up on a fresh harness and returns the request input and any
+// extra header pairs; the answer must be exception.
+type completeFault struct {
+	exception string
+	fault     string
+	run       func(t *testing.T, h *harness) (input map[string]any, header []string)
+	store     func(Store) Store
+}
+
+func complete(tok string, cred json.RawMessage) map[string]any {
+	return map[string]any{"AccessToken": tok, "Credential": cred}
+}
+
+// validCredential returns a valid response to a fresh challenge of tok's user.
+func validCredential(t *testing.T, h *harness, tok string) json.RawMessage {
+	return newAuthenticator(t).register(t, h.startRegistration(tok), ceremonyParams{origin: testOrigin})
+}
+
+// completeFaults reaches every exception the service model lists for
+// CompleteWebAuthnRegistration (and WebAuthnConfigurationMissingException)
+// from the fault the README's table names for it.
+var completeFaults = []completeFault{
+	{ExceptionForbidden, "the pool's web ACL blocks the request's User-Agent", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user("wafclient", "alice")
+		return complete(tok, validCredential(t, h, tok)), []string{"User-Agent", "BadBot/2"}
+	}, nil},
+	{webauthn.ExceptionInternalError, "the store fails writing the passkey", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user(mainClient, "alice")
+		return complete(tok, validCredential(t, h, tok)), nil
+	}, func(s Store) Store { return failingStore{s} }},
+	{webauthn.ExceptionInvalidParameter, "the credential is not a RegistrationResponseJSON", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user(mainClient, "alice")
+		h.startRegistration(tok)
+		return complete(tok, json.RawMessage(`{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{}}`)), nil
+	}, nil},
+	{webauthn.ExceptionInvalidParameter, "the credential is absent", func(t *testing.T, h *harness) (map[string]any, []string) {
+		return map[string]any{"AccessToken": h.user(mainClient, "alice")}, nil
+	}, nil},
+	{webauthn.ExceptionInvalidParameter, "the credential ID is already registered (§7.1 step 26)", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user(mainClient, "alice")
+		a := h.registerPasskey(tok)
+		return complete(tok, a.register(t, h.startRegistration(tok), ceremonyParams{origin: testOrigin})), nil
+	}, nil},
+	{webauthn.ExceptionLimitExceeded, "the user reached the pool's passkey limit between Start and Complete", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user(mainClient, "alice")
+		for range testMaxKeys - 1 {
 			h.registerPasskey(tok)
-			return complete(tok, pending), nil
-		}, nil},
-		{webauthn.ExceptionNotAuthorized, "the access token has expired", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user(mainClient, "alice")
-			cred := good(h, tok)
-			h.clock.Advance(time.Hour)
-			return complete(tok, cred), nil
-		}, nil},
-		{webauthn.ExceptionTooManyRequests, "the pool's rate quota for the operation is spent", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user("slowclient", "alice")
-			for range 3 {
-				h.fails("CompleteWebAuthnRegistration", complete(tok, json.RawMessage(`{}`)), webauthn.ExceptionInvalidParameter)
-			}
-			return complete(tok, good(h, tok)), nil
-		}, nil},
-		{webauthn.ExceptionNotEnabled, "the pool has passkeys off", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user("offclient", "alice")
-			return complete(tok, json.RawMessage(`{}`)), nil
-		}, nil},
-		{webauthn.ExceptionChallengeNotFound, "the response answers a challenge never issued", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user(mainClient, "alice")
-			opts := h.startRegistration(tok)
-			other := make([]byte, 32)
-			rand.Read(other)
-			return complete(tok, newAuthenticator(t).register(t, opts, ceremonyParams{origin: testOrigin, challenge: b64u(other)})), nil
-		}, nil},
-		{webauthn.ExceptionChallengeNotFound, "the challenge expired", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user(mainClient, "alice")
-			cred := good(h, tok)
-			h.clock.Advance(webauthn.DefaultChallengeTimeout + time.Second)
-			return complete(tok, cred), nil
-		}, nil},
-		{webauthn.ExceptionChallengeNotFound, "the challenge was used already", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user(mainClient, "alice")
-			cred := good(h, tok)
-			h.ok("CompleteWebAuthnRegistration", complete(tok, cred), nil)
-			return complete(tok, cred), nil
-		}, nil},
-		{webauthn.ExceptionRelyingPartyMismatch, "the authenticator signed for another RP ID", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user(mainClient, "alice")
-			return complete(tok, newAuthenticator(t).register(t, h.startRegistration(tok), ceremonyParams{origin: testOrigin, rpID: "evil.example"})), nil
-		}, nil},
-		{webauthn.ExceptionClientMismatch, "the challenge was issued to another app client", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user(mainClient, "alice")
-			cred := good(h, tok)
-			return complete(h.login(otherClient, "alice").AccessToken, cred), nil
-		}, nil},
-		{webauthn.ExceptionOriginNotAllowed, "clientDataJSON.origin is not an allowed origin", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user(mainClient, "alice")
-			return complete(tok, newAuthenticator(t).register(t, h.startRegistration(tok), ceremonyParams{origin: "https://evil.example"})), nil
-		}, nil},
-		{webauthn.ExceptionCredentialNotSupported, "the pool requires user verification and the UV flag is clear", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user("uvclient", "alice")
-			return complete(tok, newAuthenticator(t).register(t, h.startRegistration(tok), ceremonyParams{origin: testOrigin, flags: flagUP})), nil
-		}, nil},
-		{webauthn.ExceptionConfigurationMissing, "the pool has passkeys on but no RP ID", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user("norpclient", "alice")
-			return complete(tok, json.RawMessage(`{}`)), nil
-		}, nil},
-		{ExceptionPasswordResetRequired, "an administrator reset the user's password after the token was issued", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user(mainClient, "alice")
-			cred := good(h, tok)
-			h.ok("AdminResetUserPassword", map[string]any{"UserPoolId": mainPool, "Username": "alice"}, nil)
-			return complete(tok, cred), nil
-		}, nil},
-		{ExceptionOperationNotEnabled, "the pool is a secondary replica", func(t *testing.T, h *harness) (map[string]any, []string) {
-			tok := h.user("replicaclient", "alice")
-			return complete(tok, json.RawMessage(`{}`)), nil
-		}, nil},
-	} {
+		}
+		pending := validCredential(t, h, tok)
+		h.registerPasskey(tok)
+		return complete(tok, pending), nil
+	}, nil},
+	{webauthn.ExceptionNotAuthorized, "the access token has expired", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user(mainClient, "alice")
+		cred := validCredential(t, h, tok)
+		h.clock.Advance(time.Hour)
+		return complete(tok, cred), nil
+	}, nil},
+	{webauthn.ExceptionTooManyRequests, "the pool's rate quota for the operation is spent", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user("slowclient", "alice")
+		for range 3 {
+			h.fails("CompleteWebAuthnRegistration", complete(tok, json.RawMessage(`{}`)), webauthn.ExceptionInvalidParameter)
+		}
+		return complete(tok, validCredential(t, h, tok)), nil
+	}, nil},
+	{webauthn.ExceptionNotEnabled, "the pool has passkeys off", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user("offclient", "alice")
+		return complete(tok, json.RawMessage(`{}`)), nil
+	}, nil},
+	{webauthn.ExceptionChallengeNotFound, "the response answers a challenge never issued", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user(mainClient, "alice")
+		opts := h.startRegistration(tok)
+		other := make([]byte, 32)
+		rand.Read(other)
+		return complete(tok, newAuthenticator(t).register(t, opts, ceremonyParams{origin: testOrigin, challenge: b64u(other)})), nil
+	}, nil},
+	{webauthn.ExceptionChallengeNotFound, "the challenge expired", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user(mainClient, "alice")
+		cred := validCredential(t, h, tok)
+		h.clock.Advance(webauthn.DefaultChallengeTimeout + time.Second)
+		return complete(tok, cred), nil
+	}, nil},
+	{webauthn.ExceptionChallengeNotFound, "the challenge was used already", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user(mainClient, "alice")
+		cred := validCredential(t, h, tok)
+		h.ok("CompleteWebAuthnRegistration", complete(tok, cred), nil)
+		return complete(tok, cred), nil
+	}, nil},
+	{webauthn.ExceptionRelyingPartyMismatch, "the authenticator signed for another RP ID", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user(mainClient, "alice")
+		return complete(tok, newAuthenticator(t).register(t, h.startRegistration(tok), ceremonyParams{origin: testOrigin, rpID: "evil.example"})), nil
+	}, nil},
+	{webauthn.ExceptionClientMismatch, "the challenge was issued to another app client", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user(mainClient, "alice")
+		cred := validCredential(t, h, tok)
+		return complete(h.login(otherClient, "alice").AccessToken, cred), nil
+	}, nil},
+	{webauthn.ExceptionOriginNotAllowed, "clientDataJSON.origin is not an allowed origin", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user(mainClient, "alice")
+		return complete(tok, newAuthenticator(t).register(t, h.startRegistration(tok), ceremonyParams{origin: "https://evil.example"})), nil
+	}, nil},
+	{webauthn.ExceptionCredentialNotSupported, "the pool requires user verification and the UV flag is clear", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user("uvclient", "alice")
+		return complete(tok, newAuthenticator(t).register(t, h.startRegistration(tok), ceremonyParams{origin: testOrigin, flags: flagUP})), nil
+	}, nil},
+	{webauthn.ExceptionConfigurationMissing, "the pool has passkeys on but no RP ID", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user("norpclient", "alice")
+		return complete(tok, json.RawMessage(`{}`)), nil
+	}, nil},
+	{ExceptionPasswordResetRequired, "an administrator reset the user's password after the token was issued", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user(mainClient, "alice")
+		cred := validCredential(t, h, tok)
+		h.ok("AdminResetUserPassword", map[string]any{"UserPoolId": mainPool, "Username": "alice"}, nil)
+		return complete(tok, cred), nil
+	}, nil},
+	{ExceptionOperationNotEnabled, "the pool is a secondary replica", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user("replicaclient", "alice")
+		return complete(tok, json.RawMessage(`{}`)), nil
+	}, nil},
+}
+
+func TestCompleteRegistrationExceptions(t *testing.T) {
+	for _, tc := range completeFaults {
 		t.Run(tc.exception+"/"+tc.fault, func(t *testing.T) {
 			h := newHarness(t, tc.store)
 			in, header := tc.run(t, h)

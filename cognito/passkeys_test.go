@@ -331,6 +331,10 @@ var completeFaults = []completeFault{
 		tok := h.user("uvclient", "alice")
 		return complete(tok, newAuthenticator(t).register(t, h.startRegistration(tok), ceremonyParams{origin: testOrigin, flags: flagUP})), nil
 	}, nil},
+	{webauthn.ExceptionCredentialNotSupported, "the UP flag is clear", func(t *testing.T, h *harness) (map[string]any, []string) {
+		tok := h.user(mainClient, "alice")
+		return complete(tok, newAuthenticator(t).register(t, h.startRegistration(tok), ceremonyParams{origin: testOrigin, flags: flagUV})), nil
+	}, nil},
 	{webauthn.ExceptionConfigurationMissing, "the pool has passkeys on but no RP ID", func(t *testing.T, h *harness) (map[string]any, []string) {
 		tok := h.user("norpclient", "alice")
 		return complete(tok, json.RawMessage(`{}`)), nil

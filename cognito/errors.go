@@ -36,6 +36,7 @@ type APIError struct {
 	Err error
 }
 
+// Error returns the exception, the message and the cause.
 func (e *APIError) Error() string {
 	if e.Err != nil {
 		return e.Exception + ": " + e.Message + ": " + e.Err.Error()
@@ -43,6 +44,7 @@ func (e *APIError) Error() string {
 	return e.Exception + ": " + e.Message
 }
 
+// Unwrap returns the cause.
 func (e *APIError) Unwrap() error { return e.Err }
 
 // apiErr returns an *APIError.

@@ -89,7 +89,7 @@ func NewServer(ctx context.Context, o Options) (*Server, error) {
 	}
 	base := strings.TrimRight(o.BaseURL, "/")
 	for _, cfg := range o.Config.Pools {
-		der, err := o.Store.SigningKey(ctx, cfg.ID, generateSigningKey)
+		der, err := o.Store.SigningKey(ctx, cfg.ID, generateSigningKey, s.clock())
 		if err != nil {
 			return nil, fmt.Errorf("cognito: signing key of pool %s: %w", cfg.ID, err)
 		}

@@ -344,7 +344,7 @@ func (s *sqlStore) UpdateCredentialState(ctx context.Context, pool string, id []
 	return n == 1, nil
 }
 
-func (s *sqlStore) SigningKey(ctx context.Context, pool string, generate func() ([]byte, error)) ([]byte, error) {
+func (s *sqlStore) SigningKey(ctx context.Context, pool string, generate func() ([]byte, error), now time.Time) ([]byte, error) {
 	var key []byte
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT private_key FROM signing_keys WHERE pool_id = ?`), pool).Scan(&key)
 	if err == nil {
@@ -358,7 +358,7 @@ func (s *sqlStore) SigningKey(ctx context.Context, pool string, generate func() 
 		return nil, err
 	}
 	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO signing_keys (pool_id, private_key, created_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`),
-		pool, key, ms(time.Now())); err != nil {
+		pool, key, ms(now)); err != nil {
 		return nil, storeErr("SigningKey", err)
 	}
 	if err := s.db.QueryRowContext(ctx, s.q(`SELECT private_key FROM signing_keys WHERE pool_id = ?`), pool).Scan(&key); err != nil {

@@ -120,9 +120,9 @@ type Store interface {
 	UpdateCredentialState(ctx context.Context, pool string, id []byte, old, next CredentialState, now time.Time) (bool, error)
 
 	// SigningKey returns the pool's token signing key (PKCS #8 DER),
-	// storing generate's result first when the pool has none; of concurrent
-	// first calls, one key wins and all return it.
-	SigningKey(ctx context.Context, pool string, generate func() ([]byte, error)) ([]byte, error)
+	// storing generate's result (created at now) first when the pool has
+	// none; of concurrent first calls, one key wins and all return it.
+	SigningKey(ctx context.Context, pool string, generate func() ([]byte, error), now time.Time) ([]byte, error)
 
 	Close() error
 }

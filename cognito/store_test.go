@@ -261,7 +261,7 @@ var storeCases = []struct {
 		keys := make([][]byte, 8)
 		for i := range keys {
 			wg.Go(func() {
-				k, err := st.SigningKey(ctx, "p_1", func() ([]byte, error) { return []byte(fmt.Sprint("key-", i)), nil })
+				k, err := st.SigningKey(ctx, "p_1", func() ([]byte, error) { return []byte(fmt.Sprint("key-", i)), nil }, epoch)
 				if err != nil {
 					t.Error(err)
 				}
@@ -274,7 +274,7 @@ var storeCases = []struct {
 				t.Fatalf("concurrent first calls disagree: %q", keys)
 			}
 		}
-		again, _ := st.SigningKey(ctx, "p_1", func() ([]byte, error) { return nil, errors.New("must not generate") })
+		again, _ := st.SigningKey(ctx, "p_1", func() ([]byte, error) { return nil, errors.New("must not generate") }, epoch)
 		if !bytes.Equal(again, keys[0]) {
 			t.Fatal("key changed")
 		}
@@ -431,5 +431,32 @@ func raceDeleteSignIn(t *testing.T, st Store) {
 		if _, err := st.Credential(ctx, "p_1", c.ID); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("credential %d resurrected: %v", i, err)
 		}
+	}
+}
+
+// contendedStore is a store whose every compare-and-set loses to a
+// concurrent writer that keeps the counter below the sign-in's.
+type contendedStore struct {
+	Store
+	sets atomic.Int64
+}
+
+func (s *contendedStore) UpdateCredentialState(context.Context, string, []byte, CredentialState, CredentialState, time.Time) (bool, error) {
+	s.sets.Add(1)
+	return false, nil
+}
+
+func (s *contendedStore) Credential(context.Context, string, []byte) (*CredentialRecord, error) {
+	return &CredentialRecord{State: CredentialState{SignCount: uint32(s.sets.Load())}}, nil
+}
+
+// TestRecordSignInAttempts: the compare-and-set loop gives up after
+// maxCASAttempts rounds with TooManyRequestsException, never looping
+// without end.
+func TestRecordSignInAttempts(t *testing.T) {
+	st := &contendedStore{}
+	err := recordSignIn(context.Background(), st, "p_1", []byte("id"), CredentialState{}, CredentialState{SignCount: 1000}, epoch)
+	if webauthn.ExceptionName(err) != webauthn.ExceptionTooManyRequests || st.sets.Load() != maxCASAttempts {
+		t.Fatalf("after %d rounds: %v", st.sets.Load(), err)
 	}
 }

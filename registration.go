@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"sync"
-	"sync/atomic"
 
 	"github.com/passkeykit/webauthn/attestation"
 	"github.com/passkeykit/webauthn/authdata"
@@ -92,6 +91,23 @@ func (r *Registration) Clone() *Registration {
 	return &c
 }
 
+// Record returns the credential record to store for this registration
+// (§7.1 step 27): every field a sign-in needs, copied so that r can be
+// reused, owned by the account with user handle userHandle (which must be
+// the user.id the registration was started with; it is required, since it is
+// how a record shows which account it belongs to).
+func (r *Registration) Record(userHandle []byte) Credential {
+	return Credential{
+		ID:             bytes.Clone(r.CredentialID),
+		PublicKey:      bytes.Clone(r.PublicKey),
+		SignCount:      r.SignCount,
+		BackupEligible: r.BackupEligible,
+		BackupState:    r.BackupState,
+		UserHandle:     bytes.Clone(userHandle),
+		Transports:     r.Transports,
+	}
+}
+
 // grow returns a buffer of length n, reusing *buf's storage when it is large
 // enough.
 func grow(buf *[]byte, n int) []byte {
@@ -100,6 +116,26 @@ func grow(buf *[]byte, n int) []byte {
 	}
 	*buf = (*buf)[:n]
 	return *buf
+}
+
+// RegistrationParams are what the relying party asked for in one
+// registration ceremony's options (§7.1 step 1, §5.4): the checks of §7.1
+// that depend on the options rather than on the RelyingParty.
+type RegistrationParams struct {
+	// Challenge is the challenge issued in the options (§7.1 step 8).
+	Challenge []byte
+	// UserVerification requires the UV flag (§7.1 step 16) when the options
+	// asked for userVerification "required"; RelyingParty.
+	// RequireUserVerification requires it whatever this says.
+	UserVerification bool
+	// Algorithms are the pubKeyCredParams the options offered (§7.1 step
+	// 20): the credential's algorithm must be one of them and be accepted
+	// by RelyingParty.Algorithms. Empty: RelyingParty.Algorithms alone.
+	Algorithms []cose.Algorithm
+	// Conditional says the options were used with mediation "conditional"
+	// (§7.1 step 15, §5.1.3): a response with the UP flag clear is then
+	// accepted. Only a ceremony started for conditional mediation may set it.
+	Conditional bool
 }
 
 // §7.1 step names.
@@ -126,31 +162,41 @@ var regClientDataSteps = [5]string{"§7.1 step 7", "§7.1 step 8", "§7.1 step 9
 //   - steps 9-11, origin, crossOrigin, topOrigin (WebAuthnOriginNotAllowedException);
 //   - step 13, the attestation object and authenticator data malformed, AT
 //     clear, AT or ED disagreeing with the data, BS without BE (step 17),
-//     a credential ID over 1023 bytes (step 26), rawId differing from the
+//     a credential ID over 1023 bytes (step 25), rawId differing from the
 //     attested credential ID, a malformed credential public key
 //     (InvalidParameterException);
 //   - step 14, rpIdHash (WebAuthnRelyingPartyMismatchException);
 //   - steps 15-16, UP clear, UV clear when required; step 20, a key type or
-//     algorithm not supported or not in Algorithms; step 22, an unknown,
-//     wrongly-cased or unacceptable fmt; step 23, any fault inside the
-//     attestation statement; steps 24-25, an attestation type not
-//     acceptable or an unjudged chain when RequireTrustedAttestation
-//     (WebAuthnCredentialNotSupportedException).
+//     algorithm not supported or not in Algorithms; step 21, an unknown,
+//     wrongly-cased or unacceptable fmt; step 22, any fault inside the
+//     attestation statement; step 24, an attestation type not acceptable
+//     or an unjudged chain when RequireTrustedAttestation
+//     (WebAuthnCredentialNotSupportedException); step 23, a trust anchor
+//     source that fails (InternalErrorException).
 //
 // Steps the caller owns: issuing and consuming the challenge (§7.1 step 8 is
 // checked here against the bytes given), and that the credential ID is not
 // registered yet (step 26). On error *out is reset (its buffer is kept for
 // reuse). A panic inside is returned as InternalErrorException.
-func (rp *RelyingParty) VerifyRegistration(response, challenge []byte, out *Registration) (err error) {
+func (rp *RelyingParty) VerifyRegistration(response, challenge []byte, out *Registration) error {
+	p := RegistrationParams{Challenge: challenge}
+	return rp.VerifyRegistrationParams(response, &p, out)
+}
+
+// VerifyRegistrationParams is VerifyRegistration for a ceremony whose
+// options asked for more than the RelyingParty requires: user verification
+// (§7.1 step 16), a subset of the algorithms (step 20), or conditional
+// mediation (step 15). A ceremony layer that kept the options calls it.
+func (rp *RelyingParty) VerifyRegistrationParams(response []byte, p *RegistrationParams, out *Registration) (err error) {
 	defer func() {
-		if p := recover(); p != nil {
-			err = NewError(ErrInternal, "§7.1", "internal error", panicError(p))
+		if r := recover(); r != nil {
+			err = NewError(ErrInternal, "§7.1", "internal error", panicError(r))
 		}
 		if err != nil {
 			*out = Registration{buf: out.buf[:0]}
 		}
 	}()
-	return rp.verifyRegistration(response, challenge, out)
+	return rp.verifyRegistration(response, p, out)
 }
 
 // panicError turns a recovered value into an error cause.
@@ -184,8 +230,8 @@ type regState struct {
 
 var regStates = sync.Pool{New: func() any { return new(regState) }}
 
-func (rp *RelyingParty) verifyRegistration(response, challenge []byte, out *Registration) error {
-	if err := rp.check("§7.1"); err != nil {
+func (rp *RelyingParty) verifyRegistration(response []byte, p *RegistrationParams, out *Registration) error {
+	if err := rp.Check(); err != nil {
 		return err
 	}
 	st := regStates.Get().(*regState)
@@ -249,7 +295,7 @@ func (rp *RelyingParty) verifyRegistration(response, challenge []byte, out *Regi
 		return malformed("§7.1 step 6", "clientDataJSON is malformed", err)
 	}
 	// Steps 7-11: type, challenge, origin, crossOrigin, topOrigin.
-	if err := rp.verifyClientData(&cd, "webauthn.create", challenge, &regClientDataSteps); err != nil {
+	if err := rp.verifyClientData(&cd, "webauthn.create", p.Challenge, &regClientDataSteps); err != nil {
 		return err
 	}
 	// Step 12: hash.
@@ -262,6 +308,12 @@ func (rp *RelyingParty) verifyRegistration(response, challenge []byte, out *Regi
 	}
 	ad := &st.ad
 	if err := authdata.Parse(obj.AuthData, ad); err != nil {
+		switch {
+		case errors.Is(err, authdata.ErrCredentialIDTooLong):
+			return malformed("§7.1 step 25", "credential ID is longer than 1023 bytes", err)
+		case errors.Is(err, authdata.ErrBackupStateWithoutBE):
+			return malformed("§7.1 step 17", "BS flag set while BE is clear", err)
+		}
 		return malformed("§7.1 step 13", "authData is malformed", err)
 	}
 	if !ad.Flags.HasAttestedCredentialData() {
@@ -277,71 +329,75 @@ func (rp *RelyingParty) verifyRegistration(response, challenge []byte, out *Regi
 	}
 
 	// Step 14: rpIdHash.
-	if !rpIDHashIs(ad.RPIDHash, rp.RPID) {
+	if !rp.rpIDHashIs(ad.RPIDHash) {
 		return NewError(ErrRPIDMismatch, "§7.1 step 14", "rpIdHash is not SHA-256 of the RP ID", nil)
 	}
-	// Steps 15-16: UP, UV.
-	if !ad.Flags.UserPresent() {
+	// Steps 15-16: UP (unless the ceremony was conditional), UV.
+	if !ad.Flags.UserPresent() && !p.Conditional {
 		return NewError(ErrCredentialNotSupported, "§7.1 step 15", "user presence (UP) flag is clear", nil)
 	}
-	if rp.RequireUserVerification && !ad.Flags.UserVerified() {
+	if (rp.RequireUserVerification || p.UserVerification) && !ad.Flags.UserVerified() {
 		return NewError(ErrCredentialNotSupported, "§7.1 step 16", "user verification is required and the UV flag is clear", nil)
 	}
 	// Step 17 (BS without BE) was rejected by authdata.Parse; steps 18-19
 	// (backup policy) are the caller's, from BackupEligible and BackupState.
 
-	// Step 20: the credential algorithm.
+	// Step 20: the credential algorithm, one the options offered.
 	if keyErr != nil {
 		return NewError(ErrCredentialNotSupported, "§7.1 step 20", "credential public key type or algorithm is not supported", keyErr)
 	}
-	if !rp.algorithmAllowed(key.Alg) {
-		return NewError(ErrCredentialNotSupported, "§7.1 step 20", "credential algorithm "+key.Alg.String()+" is not one the relying party accepts", nil)
+	if !rp.AcceptsAlgorithm(key.Alg) || !offered(p.Algorithms, key.Alg) {
+		return NewError(ErrCredentialNotSupported, "§7.1 step 20", "credential algorithm "+key.Alg.String()+" is not one the relying party offered", nil)
 	}
-	// Step 21: extension outputs are reported, not judged.
 
-	// Step 22: the attestation statement format.
+	// Step 21: the attestation statement format.
 	if obj.Format == attestation.FormatUnknown {
-		return NewError(ErrCredentialNotSupported, "§7.1 step 22", "attestation format is unknown (formats are matched case-sensitively)", attestation.ErrUnsupportedFormat)
+		return NewError(ErrCredentialNotSupported, "§7.1 step 21", "attestation format is unknown (formats are matched case-sensitively)", attestation.ErrUnsupportedFormat)
 	}
 	if !rp.Attestation.formatAllowed(obj.Format) {
-		return NewError(ErrCredentialNotSupported, "§7.1 step 22", "attestation format "+obj.Format.String()+" is not acceptable", nil)
+		return NewError(ErrCredentialNotSupported, "§7.1 step 21", "attestation format "+obj.Format.String()+" is not acceptable", nil)
 	}
-	// Step 23: the statement's verification procedure.
+	// Step 22: the statement's verification procedure (which obtains the
+	// anchors of step 23 and verifies the chain of step 24 to them).
 	st.opts = attestation.Options{
-		Anchors:                         rp.Attestation.Anchors,
-		Verifier:                        rp.chainVerifier(),
-		InsecureAllowSoftwareAndroidKey: rp.Attestation.InsecureAllowSoftwareAndroidKey,
-		SafetyNetWindow:                 rp.Attestation.SafetyNetWindow,
+		Anchors:                          rp.Attestation.Anchors,
+		Verifier:                         rp.chainVerifier(),
+		InsecureAllowSoftwareAndroidKey:  rp.Attestation.InsecureAllowSoftwareAndroidKey,
+		SafetyNetWindow:                  rp.Attestation.SafetyNetWindow,
+		RequireRegisteredTPMManufacturer: rp.Attestation.RequireRegisteredTPMManufacturer,
 	}
 	st.in = attestation.Input{
 		Object:         obj,
 		AuthData:       ad,
 		ClientDataHash: st.hash[:],
 		CredentialKey:  key,
-		Time:           rp.now(),
+		Time:           rp.Now(),
 		Options:        &st.opts,
 	}
 	res := &st.res
 	if err := attestation.Verify(&st.in, res); err != nil {
 		if errors.Is(err, attestation.ErrAnchors) {
-			return NewError(ErrInternal, "§7.1 step 24", "the trust anchor source failed", err)
+			return NewError(ErrInternal, "§7.1 step 23", "the trust anchor source failed", err)
 		}
-		return NewError(ErrCredentialNotSupported, "§7.1 step 23", "attestation statement does not verify", err)
+		return NewError(ErrCredentialNotSupported, "§7.1 step 22", "attestation statement does not verify", err)
 	}
-	// Step 22 again for compound statements (§8.9): every sub-statement's
+	// Step 21 again for compound statements (§8.9): every sub-statement's
 	// format must be acceptable too, or "compound" would smuggle in any format.
 	for i := range res.Compound {
 		if f := res.Compound[i].Format; !rp.Attestation.formatAllowed(f) {
-			return NewError(ErrCredentialNotSupported, "§7.1 step 22", "attestation format "+f.String()+" inside a compound statement is not acceptable", nil)
+			return NewError(ErrCredentialNotSupported, "§7.1 step 21", "attestation format "+f.String()+" inside a compound statement is not acceptable", nil)
 		}
 	}
-	// Steps 24-25: trustworthiness.
+	// Step 24: trustworthiness.
 	if !rp.Attestation.typeAllowed(res.Type) {
-		return NewError(ErrCredentialNotSupported, "§7.1 step 25", "attestation type "+res.Type.String()+" is not acceptable", nil)
+		return NewError(ErrCredentialNotSupported, "§7.1 step 24", "attestation type "+res.Type.String()+" is not acceptable", nil)
 	}
 	if rp.Attestation.RequireTrustedAttestation && !res.Judged {
-		return NewError(ErrCredentialNotSupported, "§7.1 step 25", "attestation is not trusted: the chain was not verified against a trust anchor", nil)
+		return NewError(ErrCredentialNotSupported, "§7.1 step 24", "attestation is not trusted: the chain was not verified against a trust anchor", nil)
 	}
+	// Step 25 (credential ID length) was checked by authdata.Parse; step 26
+	// (not registered yet) is the caller's. Step 28: extension outputs are
+	// reported, not judged.
 
 	// Step 27: the credential record.
 	out.CredentialID = rawID
@@ -365,27 +421,16 @@ func (rp *RelyingParty) verifyRegistration(response, challenge []byte, out *Regi
 	return nil
 }
 
-// rpIDHashIs reports whether h is SHA-256 of the RP ID (§7.1 step 14, §7.2 step 16).
-func rpIDHashIs(h []byte, rpID string) bool {
-	want := rpIDHash(rpID)
-	return bytes.Equal(h, want[:])
-}
-
-// rpIDSum is the last RP ID hashed and its SHA-256: a relying party verifies
-// under one RP ID, so the hash is computed once rather than on every call.
-type rpIDSum struct {
-	id  string
-	sum [sha256.Size]byte
-}
-
-var lastRPIDSum atomic.Pointer[rpIDSum]
-
-// rpIDHash returns SHA-256 of rpID, from lastRPIDSum when it is the same ID.
-func rpIDHash(rpID string) [sha256.Size]byte {
-	if c := lastRPIDSum.Load(); c != nil && c.id == rpID {
-		return c.sum
+// offered reports whether a is among the algorithms the options offered;
+// an empty list leaves the choice to RelyingParty.Algorithms.
+func offered(algs []cose.Algorithm, a cose.Algorithm) bool {
+	if len(algs) == 0 {
+		return true
 	}
-	c := &rpIDSum{id: rpID, sum: sha256.Sum256([]byte(rpID))}
-	lastRPIDSum.Store(c)
-	return c.sum
+	for _, b := range algs {
+		if a == b {
+			return true
+		}
+	}
+	return false
 }

@@ -35,7 +35,9 @@ const maxAlgorithms = 16
 // after it. member reads the value of each member, its name unescaped, from
 // r, and returns why it is rejected, or "".
 func readRequest(b []byte, what string, member func(name string, r *jsonx.Reader) string) error {
-	bad := func(reason string) error { return webauthn.NewError(webauthn.ErrMalformed, stepHandler, what+": "+reason, nil) }
+	bad := func(reason string) error {
+		return webauthn.NewError(webauthn.ErrMalformed, stepHandler, what+": "+reason, nil)
+	}
 	r := jsonx.Reader(b)
 	if !r.ReadObjectStart() {
 		return bad("body is not a JSON object")

@@ -15,8 +15,8 @@ import (
 
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/ceremony"
-	"github.com/passkeykit/webauthn/webauthnhttp"
 	demopage "github.com/passkeykit/webauthn/internal/demo"
+	"github.com/passkeykit/webauthn/webauthnhttp"
 )
 
 // demo serves the demo page and webauthn.Handler (Lifecycle's Start/Complete

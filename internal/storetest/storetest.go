@@ -8,9 +8,9 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"sync"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 

@@ -10,6 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn/ceremony"
+	"github.com/passkeykit/webauthn/webauthnhttp"
 )
 
 // TestAlgorithms offers one algorithm at a time in pubKeyCredParams. ES256,
@@ -31,7 +33,7 @@ func TestAlgorithms(t *testing.T) {
 		{-37, "PS256", false},
 		{-19, "Ed25519", false},
 	}
-	s := newSite(t, func(_ *webauthn.RelyingParty, o *webauthn.HandlerOptions) { o.Timeout = 5 * time.Second })
+	s := newSite(t, func(_ *webauthn.RelyingParty, o *webauthnhttp.HandlerOptions) { o.Timeout = 5 * time.Second })
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := newTab(t, s.URL, cdpwebauthn.VirtualAuthenticatorOptions{Protocol: ctap2, Transport: usb})
@@ -48,7 +50,7 @@ func TestAlgorithms(t *testing.T) {
 				if r.Stage != "the browser" {
 					t.Fatalf("want a refusal by the browser, got %v", r)
 				}
-				t.Logf("%s: browser refuses: %s: %s", tt.name, r.Body.Exception, r.Body.Reason)
+				t.Logf("%s: browser refuses: %s: %s", tt.name, r.Body.Exception, r.Body.Message)
 				return
 			}
 			mustOK(t, r, "registration")
@@ -96,8 +98,8 @@ func TestFaultReplay(t *testing.T) {
 	mustOK(t, a.register(t, `{username: "replay"}`), "registration")
 	r := a.eval(t, "demo.replay()")
 	mustFail(t, r, webauthn.ExceptionChallengeNotFound)
-	if r.Status != http.StatusNotFound {
-		t.Errorf("status %d, want 404", r.Status)
+	if r.Status != http.StatusBadRequest {
+		t.Errorf("status %d, want 400", r.Status)
 	}
 	mustOK(t, a.login(t, `{username: "replay"}`), "authentication")
 	mustFail(t, a.eval(t, "demo.replay()"), webauthn.ExceptionChallengeNotFound)
@@ -130,7 +132,7 @@ func TestFaultExpired(t *testing.T) {
 	a := newTab(t, s.URL, securityKey)
 	expire := func(r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/finish") {
-			s.Clock.Advance(webauthn.DefaultChallengeTimeout + time.Second)
+			s.Clock.Advance(ceremony.DefaultChallengeTimeout + time.Second)
 		}
 	}
 	s.SetHook(expire)
@@ -146,7 +148,7 @@ func TestFaultExpired(t *testing.T) {
 // TestFaultUserVerification requires user verification of authenticators
 // that cannot or do not verify the user.
 func TestFaultUserVerification(t *testing.T) {
-	short := func(_ *webauthn.RelyingParty, o *webauthn.HandlerOptions) { o.Timeout = 3 * time.Second }
+	short := func(_ *webauthn.RelyingParty, o *webauthnhttp.HandlerOptions) { o.Timeout = 3 * time.Second }
 
 	t.Run("no UV capability, options required: browser refuses", func(t *testing.T) {
 		s := newSite(t, short)
@@ -155,7 +157,7 @@ func TestFaultUserVerification(t *testing.T) {
 		if r.OK || r.Stage != "the browser" {
 			t.Fatalf("want a refusal by the browser, got %v", r)
 		}
-		t.Logf("browser: %s: %s", r.Body.Exception, r.Body.Reason)
+		t.Logf("browser: %s: %s", r.Body.Exception, r.Body.Message)
 	})
 
 	t.Run("UV capable but not verified, options required", func(t *testing.T) {
@@ -167,11 +169,11 @@ func TestFaultUserVerification(t *testing.T) {
 		if r.OK || r.Stage != "the browser" {
 			t.Fatalf("want a refusal by the browser, got %v", r)
 		}
-		t.Logf("browser: %s: %s", r.Body.Exception, r.Body.Reason)
+		t.Logf("browser: %s: %s", r.Body.Exception, r.Body.Message)
 	})
 
 	t.Run("policy requires UV, options discouraged", func(t *testing.T) {
-		s := newSite(t, func(rp *webauthn.RelyingParty, _ *webauthn.HandlerOptions) { rp.RequireUserVerification = true })
+		s := newSite(t, func(rp *webauthn.RelyingParty, _ *webauthnhttp.HandlerOptions) { rp.RequireUserVerification = true })
 		a := newTab(t, s.URL, securityKey)
 		mustFail(t, a.register(t, `{username: "policyuv", userVerification: "discouraged"}`), webauthn.ExceptionCredentialNotSupported)
 	})

@@ -124,10 +124,10 @@ func TestHandlerOptions(t *testing.T) {
 	}
 }
 
-// TestHandlerLoginDoesNotEnumerate: login/begin for a name without an
+// TestUsernameEnumeration (issue 13 item 7): login/begin for a name without an
 // account answers as for an account with one passkey (one stable
 // descriptor), so the answer does not tell which names exist (§14.6.2).
-func TestHandlerLoginDoesNotEnumerate(t *testing.T) {
+func TestUsernameEnumeration(t *testing.T) {
 	h := testHandler(nil)
 	if err := h.Users().Create(context.Background(), "bob", []byte("bob-handle"), &webauthn.Credential{ID: bytes.Repeat([]byte{7}, 16), UserHandle: []byte("bob-handle"), Transports: webauthn.TransportInternal | webauthn.TransportHybrid}); err != nil {
 		t.Fatal(err)

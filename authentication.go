@@ -9,7 +9,6 @@ import (
 	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/clientdata"
 	"github.com/passkeykit/webauthn/cose"
-	"github.com/passkeykit/webauthn/cose/cosesig"
 )
 
 // Credential is the stored credential record an assertion is verified
@@ -281,9 +280,9 @@ func (rp *RelyingParty) verifyAuthentication(response []byte, p *AuthenticationP
 	if key.Alg == cose.RS1 && rp.AcceptsAlgorithm(cose.RS1) {
 		// A credential the policy registered with RS1 (TPM platforms) is
 		// verified with it too.
-		err = cosesig.VerifyAllowingRS1(key.Alg, key, sig, ad.Raw, st.hash[:])
+		err = rp.keyCache().VerifyAllowingRS1(key.Alg, key, sig, ad.Raw, st.hash[:])
 	} else {
-		err = cosesig.Verify(key.Alg, key, sig, ad.Raw, st.hash[:])
+		err = rp.keyCache().Verify(key.Alg, key, sig, ad.Raw, st.hash[:])
 	}
 	if err != nil {
 		return NewError(ErrNotAuthorized, "§7.2 step 21", "signature does not verify with the stored credential public key", err)

@@ -72,7 +72,7 @@ func differential(t *testing.T, dir string, known map[string]string) {
 }
 
 func oursVerdict(v *vector) error {
-	rp, _ := ourRP(v)
+	rp := ourRP(v)
 	if v.Ceremony == "authentication" {
 		cred, err := ourCredential(v)
 		if err != nil {

@@ -145,7 +145,7 @@ type failingUsers struct{ MemUsers }
 
 var errDial = errors.New("dial tcp 10.1.2.3:6379: connect: connection refused")
 
-func (failingUsers) Lookup(context.Context, string) (*Account, error) { return nil, errDial }
+func (*failingUsers) Lookup(context.Context, string) (*Account, error) { return nil, errDial }
 
 // TestInternalErrorNotLeaked (item 8): a failing store's error text goes to
 // the log, never to the client.

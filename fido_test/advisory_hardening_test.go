@@ -5,6 +5,7 @@ package fido_test
 // keys.
 
 import (
+	"crypto/ed25519"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"testing"
@@ -75,4 +76,65 @@ func TestPathLenConstraint(t *testing.T) {
 		wantExc(t, "packed: "+c.name, verifyReg(rp, r, obj), excNotSupported)
 		wantExc(t, "packed (no anchors): "+c.name, verifyReg(advRP(), r, obj), excNotSupported)
 	}
+}
+
+// identity25519 is the Ed25519 encoding of the identity point (y = 1).
+var identity25519 = append([]byte{1}, make([]byte, 31)...)
+
+// TestSmallOrderEd25519Rejected: a credential key that is a small-order
+// Ed25519 point, such as the identity, is a malformed key: registration is
+// InvalidParameterException (§7.1 step 13, cose.ErrSmallOrder), and so is an
+// assertion against such a key stored before this check existed. Without the
+// check, the fixed signature R = identity, S = 0 verifies every assertion for
+// the identity key: crypto/ed25519 accepts it, as the test shows first.
+func TestSmallOrderEd25519Rejected(t *testing.T) {
+	f := forge.New("advisory small order")
+	rp := advRP()
+
+	// The good key registers (the ceremony itself is sound).
+	good := f.Registration("ed25519-good", f.Key("ed25519-good", cose.Ed25519))
+	wantExc(t, "registration, valid Ed25519 key", verifyReg(rp, good, good.Object("none", forge.Stmt{})), "")
+
+	order8 := []byte{0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+		0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05}
+	for _, c := range []struct {
+		name string
+		alg  cose.Algorithm
+		x    []byte
+	}{
+		{"identity, EdDSA", cose.EdDSA, identity25519},
+		{"identity, Ed25519", cose.Ed25519, identity25519},
+		{"identity, non-canonical y = p + 1", cose.Ed25519, append([]byte{0xee}, append(bytesOf(0xff, 30), 0x7f)...)},
+		{"y = 0 (order 4)", cose.EdDSA, make([]byte, 32)},
+		{"order 8", cose.Ed25519, order8},
+	} {
+		r := f.Registration("small/"+c.name, f.Key("small/"+c.name, c.alg))
+		r.AuthData.CredentialKey = forge.COSEKey{1: int64(cose.OKP), 3: int64(c.alg), -1: int64(cose.CurveEd25519), -2: c.x}.Bytes()
+		wantExc(t, "registration, "+c.name, verifyReg(rp, r, r.Object("none", forge.Stmt{})), excInvalid)
+		// packed self attestation "signed" with the fixed signature, which
+		// verifies for the identity key: the key is refused first.
+		wantExc(t, "registration (packed self), "+c.name, verifyReg(rp, r, r.Object("packed", forge.Stmt{"alg": int64(c.alg), "sig": fixedSig()})), excInvalid)
+	}
+
+	// An assertion for a stored identity key, signed with the fixed signature.
+	a := newAssertion(f, "ed25519-identity", cose.Ed25519)
+	a.cose = forge.COSEKey{1: int64(cose.OKP), 3: int64(cose.Ed25519), -1: int64(cose.CurveEd25519), -2: identity25519}.Bytes()
+	a.sig = fixedSig()
+	if !ed25519.Verify(identity25519, a.signed(), a.sig) {
+		t.Fatal("crypto/ed25519 refuses R = identity, S = 0 for the identity key; the premise of this test is wrong")
+	}
+	wantExc(t, "assertion, stored identity key, fixed signature", a.verify(rp), excInvalid)
+	a.ad.SignCount++ // another assertion, same signature
+	wantExc(t, "second assertion, same fixed signature", a.verify(rp), excInvalid)
+}
+
+// fixedSig is the Ed25519 signature R = identity, S = 0.
+func fixedSig() []byte { return append(append([]byte(nil), identity25519...), make([]byte, 32)...) }
+
+func bytesOf(c byte, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = c
+	}
+	return b
 }

@@ -2,14 +2,17 @@ package fido_test
 
 // Advisory regressions from the verifier-hardening issue: basicConstraints
 // pathLenConstraint in attestation chains, small-order Ed25519 credential
-// keys.
+// keys, the cost of the duplicate-member-name check.
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"strconv"
 	"testing"
 
+	webauthn "github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/internal/forge"
 )
@@ -137,4 +140,66 @@ func bytesOf(c byte, n int) []byte {
 		b[i] = c
 	}
 	return b
+}
+
+// hostileNames is an unknown clientExtensionResults member: an array of
+// 64-member objects whose 200-byte names differ only in their last three
+// characters, every other one spelling its first 'a' as \u0061. dup makes
+// the last object repeat its first name, spelled the other way.
+func hostileNames(objects int, dup bool) string {
+	var b bytes.Buffer
+	b.WriteString(`"x":[`)
+	for o := range objects {
+		if o > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('{')
+		for i := range 64 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('"')
+			if i%2 == 1 || dup && o == objects-1 && i == 63 {
+				b.WriteString(`\u0061`)
+			} else {
+				b.WriteByte('a')
+			}
+			b.Write(bytes.Repeat([]byte{'a'}, 196))
+			n := i
+			if dup && o == objects-1 && i == 63 {
+				n = 0
+			}
+			b.WriteString(strconv.Itoa(1000 + n)[1:])
+			b.WriteString(`":0`)
+		}
+		b.WriteByte('}')
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// TestDuplicateNamesCost: a registration response carrying 240 KB of
+// near-equal, half-escaped member names in an ignored extension output is
+// checked without allocating, and a duplicate among them (escaped against
+// plain) is still InvalidParameterException.
+func TestDuplicateNamesCost(t *testing.T) {
+	f := forge.New("advisory names")
+	r := f.Registration("names", f.Key("names", cose.ES256))
+	base := regJSON(r, r.Object("none", forge.Stmt{}))
+	resp := func(dup bool) []byte {
+		ext := hostileNames(18, dup)
+		return bytes.Replace(base, []byte(`"clientExtensionResults":{}`), []byte(`"clientExtensionResults":{`+ext+`}`), 1)
+	}
+	ok, bad := resp(false), resp(true)
+	if len(ok) > webauthn.MaxResponseSize || len(ok) < webauthn.MaxResponseSize*9/10 || bytes.Equal(ok, base) {
+		t.Fatalf("response of %d bytes, want just under MaxResponseSize (%d)", len(ok), webauthn.MaxResponseSize)
+	}
+	wantExc(t, "near-equal names", webauthn.CheckRegistrationResponseJSON(ok), "")
+	wantExc(t, "near-equal names, one duplicate", webauthn.CheckRegistrationResponseJSON(bad), excInvalid)
+	var out webauthn.Registration
+	wantExc(t, "registration, near-equal names", advRP().VerifyRegistration(ok, r.ClientData.Challenge, &out), "")
+	wantExc(t, "registration, near-equal names, one duplicate", advRP().VerifyRegistration(bad, r.ClientData.Challenge, &out), excInvalid)
+	if a := testing.AllocsPerRun(5, func() { webauthn.CheckRegistrationResponseJSON(ok) }); a != 0 {
+		t.Errorf("CheckRegistrationResponseJSON(%d bytes of near-equal names) allocates %v times, want 0", len(ok), a)
+	}
 }

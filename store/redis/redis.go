@@ -45,7 +45,9 @@
 // unless the client later takes a challenge that expires even sooner, it is
 // the first member the client's own bound pops (deleting nothing), and
 // otherwise it leaves the set when its score expires (ZREMRANGEBYSCORE at the
-// client's next Put) or with the set's PX.
+// client's next Put) or with the set's PX. Consume removing an expired
+// challenge for another client leaves the same kind of stale member, already
+// expired, which the owner's next Put trims.
 //
 // # Redis Cluster
 //
@@ -57,8 +59,9 @@
 // Put also deletes challenge hashes named by the members it pops from a set,
 // which are not in KEYS. Redis Cluster lets a script touch undeclared keys
 // of the slot its declared keys hash to, and those hashes carry the same
-// hash tag, so they are in that slot (TestCluster runs the conformance suite
-// on a cluster node, which refuses any other slot).
+// hash tag, so they are in that slot (TestCluster runs the conformance
+// suite on a Cluster node that serves that slot only and so refuses a key
+// of any other).
 package redis
 
 import (
@@ -283,6 +286,9 @@ func (s *Store) Consume(ctx context.Context, k ceremony.Key, now time.Time) (*ce
 		k.ClientID, now.Unix(), now.Nanosecond()).Slice()
 	if err != nil {
 		return nil, storeError(ctx, "consume", err)
+	}
+	if len(v) == 0 {
+		return nil, storeError(ctx, "consume", errUnexpectedReply)
 	}
 	code, _ := v[0].(int64)
 	switch {

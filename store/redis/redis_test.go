@@ -19,9 +19,12 @@ import (
 
 var prefixes atomic.Int64
 
+// testTag is the hash tag of every test prefix.
+const testTag = "wa"
+
 // newPrefix returns a key prefix no other test uses, with a hash tag.
 func newPrefix() string {
-	return "t" + strconv.FormatInt(prefixes.Add(1), 10) + ":{wa}:"
+	return "t" + strconv.FormatInt(prefixes.Add(1), 10) + ":{" + testTag + "}:"
 }
 
 func TestStore(t *testing.T) {

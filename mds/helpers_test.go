@@ -56,8 +56,9 @@ func nextSerial() *big.Int {
 	return big.NewInt(0x1000 + serialSeed)
 }
 
-// issue makes a certificate for label signed by parent (self-signed when nil).
-func issue(label string, isCA bool, parent *cert, key crypto.Signer) *cert {
+// issue makes a certificate for label signed by parent (self-signed when nil),
+// with dns as its subjectAltName dNSNames.
+func issue(label string, isCA bool, parent *cert, key crypto.Signer, dns ...string) *cert {
 	if key == nil {
 		key = testKey(label)
 	}
@@ -68,6 +69,7 @@ func issue(label string, isCA bool, parent *cert, key crypto.Signer) *cert {
 		NotAfter:              certEnd,
 		BasicConstraintsValid: true,
 		IsCA:                  isCA,
+		DNSNames:              dns,
 	}
 	if isCA {
 		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
@@ -89,7 +91,8 @@ func issue(label string, isCA bool, parent *cert, key crypto.Signer) *cert {
 	return &cert{c: c, key: key}
 }
 
-// mdsPKI is a test MDS: root -> intermediate -> signing leaf.
+// mdsPKI is a test MDS: root -> intermediate -> signing leaf, the leaf named
+// like the production signer (dNSName mds.fidoalliance.org).
 type mdsPKI struct {
 	root, inter, leaf *cert
 }
@@ -103,7 +106,7 @@ func testPKI() *mdsPKI {
 	pkiOnce.Do(func() {
 		root := issue("Test MDS Root", true, nil, nil)
 		inter := issue("Test MDS CA", true, root, nil)
-		leaf := issue("Test MDS Signer", false, inter, nil)
+		leaf := issue("Test MDS Signer", false, inter, nil, "mds.fidoalliance.org")
 		thePKI = &mdsPKI{root, inter, leaf}
 	})
 	return thePKI

@@ -129,6 +129,13 @@ func verifyJWS(blob []byte, o *LoadOptions, v *trust.Verifier) (*signedBLOB, err
 	if leaf.KeyUsage != 0 && leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
 		return nil, fail(ErrUntrustedBLOB, "header.x5c[0]", errKeyUsage)
 	}
+	signer := o.Signer
+	if signer == "" {
+		signer = DefaultSigner
+	}
+	if !issuedTo(leaf, signer) {
+		return nil, fail(ErrUntrustedBLOB, "header.x5c[0]", ErrSignerName)
+	}
 	if err := checkCRLs(chain, o); err != nil {
 		return nil, err
 	}
@@ -140,6 +147,21 @@ func verifyJWS(blob []byte, o *LoadOptions, v *trust.Verifier) (*signedBLOB, err
 }
 
 var errKeyUsage = jsonErr("signing certificate keyUsage lacks digitalSignature")
+
+// issuedTo reports whether c is issued to name: a dNSName equal to it, or,
+// for a certificate without dNSNames, that subject common name. Wildcards are
+// not expanded.
+func issuedTo(c *x509.Certificate, name string) bool {
+	if len(c.DNSNames) == 0 {
+		return c.Subject.CommonName == name
+	}
+	for _, n := range c.DNSNames {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
 
 // jsonErr is a tiny constant error type, so that causes need no fmt.
 type jsonErr string

@@ -15,6 +15,13 @@ import (
 	"github.com/passkeykit/webauthn/trust"
 )
 
+// DefaultSigner is the name of the FIDO Alliance's production BLOB signing
+// certificate (its dNSName and subject CN), which Load requires when
+// LoadOptions.Signer is empty. MDS3 §3.2 has the BLOB verified against the
+// FIDO-published root; since that root (GlobalSign Root CA - R3) issues
+// certificates to anyone who owns a domain, the signer is pinned as well.
+const DefaultSigner = "mds.fidoalliance.org"
+
 // Limits on what Load accepts.
 const (
 	// MaxBLOBSize bounds the JWS text: the production MDS3 BLOB is a few
@@ -54,6 +61,14 @@ type LoadOptions struct {
 	Policy Policy
 	// Verifier verifies the signing chain; nil uses a zero trust.Verifier.
 	Verifier *trust.Verifier
+	// Signer is the name the signing (leaf) certificate must be issued to: a
+	// subjectAltName dNSName equal to it, or, for a leaf without dNSNames, a
+	// subject common name equal to it (exact, case-sensitive comparison;
+	// wildcards are not expanded). Empty means DefaultSigner, the production
+	// service. Set it for another BLOB, such as the FIDO conformance tool's
+	// test BLOBs. Chaining to Roots alone is not enough: the production root
+	// is a public WebPKI root that also issues ordinary TLS certificates.
+	Signer string
 
 	staleCRL bool
 }
@@ -194,7 +209,8 @@ var entryNames = []string{
 //   - an alg outside RS/PS/ES 256/384/512, or a key that does not match it
 //     (RSA below MinRSABits, another curve) (ErrAlgorithm);
 //   - no x5c (an x5u is not fetched), an x5c that does not chain, at At, to
-//     Roots, or a leaf whose keyUsage lacks digitalSignature (ErrUntrustedBLOB);
+//     Roots, a leaf whose keyUsage lacks digitalSignature, or a leaf not
+//     issued to Signer (ErrUntrustedBLOB, the last wrapping ErrSignerName);
 //   - a signing-chain certificate listed in a CRL (ErrSignerRevoked), a CRL
 //     that does not parse, is not signed by a chain certificate or root, or
 //     is not yet valid (ErrCRL);

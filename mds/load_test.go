@@ -85,7 +85,7 @@ func TestLoadRSA(t *testing.T) {
 	k := testRSAKey()
 	root := issue("RSA MDS Root", true, nil, nil)
 	leaf := issue("RSA MDS Signer", false, root, k)
-	o := &LoadOptions{Roots: trust.NewPool(root.c), At: testAt}
+	o := &LoadOptions{Roots: trust.NewPool(root.c), At: testAt, Signer: "RSA MDS Signer"}
 	pl, _ := json.Marshal(payload(1, "2026-04-01"))
 	for _, alg := range []string{"RS256", "PS256"} {
 		blob := signJWS(t, obj{"alg": alg, "x5c": x5c(leaf, root)}, pl, k)

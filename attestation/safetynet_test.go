@@ -130,6 +130,10 @@ func TestSafetyNetRejects(t *testing.T) {
 		{"four parts", snBuild{response: func(b []byte) []byte { return append(b, ".AA"...) }}, ErrInvalidStatement, ErrSafetyNetJWS},
 		{"empty signature", snBuild{response: func(b []byte) []byte { return b[:bytes.LastIndexByte(b, '.')+1] }}, ErrInvalidStatement, ErrSafetyNetJWS},
 		{"padded base64url", snBuild{response: func(b []byte) []byte { return bytes.Replace(b, []byte("."), []byte("+."), 1) }}, ErrInvalidStatement, ErrSafetyNetJWS},
+		// An RSA-2048 signature is 342 base64url characters: "==" is the
+		// padding base64 would add, which RFC 7515 §2 omits.
+		{"padded signature", snBuild{response: func(b []byte) []byte { return append(b, "=="...) }}, ErrInvalidStatement, ErrSafetyNetJWS},
+		{"header miscased alg", snBuild{header: replace(`{`, `{"ALG":"none",`)}, ErrInvalidStatement, ErrSafetyNetHeader},
 		{"header not JSON", snBuild{header: func([]byte) []byte { return []byte("alg") }}, ErrInvalidStatement, ErrSafetyNetHeader},
 		{"header trailing", snBuild{header: func(b []byte) []byte { return append(b, '}') }}, ErrInvalidStatement, ErrSafetyNetHeader},
 		{"header alg none", snBuild{header: replace(`"RS256"`, `"none"`)}, ErrInvalidStatement, ErrSafetyNetJWSAlg},
@@ -162,14 +166,14 @@ func TestSafetyNetRejects(t *testing.T) {
 // MaxSafetyNetSignature at the limit and one past it.
 func TestSafetyNetLimits(t *testing.T) {
 	var bufs safetyNetBuffers
-	var jws safetyNetJWS
+	var sn safetyNetJWS
 	at := bytes.Repeat([]byte("A"), MaxSafetyNetResponse)
 	at[10], at[20] = '.', '.'
-	if err := parseSafetyNetJWS(at, &bufs, &jws); err == ErrSafetyNetTooLarge {
+	if err := parseSafetyNetJWS(at, &bufs, &sn); err == ErrSafetyNetTooLarge {
 		t.Fatal("response at MaxSafetyNetResponse rejected as too large")
 	}
 	over := append(at, 'A')
-	if err := parseSafetyNetJWS(over, &bufs, &jws); err != ErrSafetyNetTooLarge {
+	if err := parseSafetyNetJWS(over, &bufs, &sn); err != ErrSafetyNetTooLarge {
 		t.Fatalf("response at MaxSafetyNetResponse+1: %v", err)
 	}
 	enc := base64.RawURLEncoding
@@ -185,7 +189,7 @@ func TestSafetyNetLimits(t *testing.T) {
 		{"signature over", 16, MaxSafetyNetSignature + 1, true},
 	} {
 		resp := []byte(part(8) + "." + part(tc.pay) + "." + part(tc.sig))
-		err := parseSafetyNetJWS(resp, &bufs, &jws)
+		err := parseSafetyNetJWS(resp, &bufs, &sn)
 		if (err == ErrSafetyNetTooLarge) != tc.wantTooLarge {
 			t.Errorf("%s: %v", tc.name, err)
 		}
@@ -206,8 +210,8 @@ func TestSafetyNetAllocations(t *testing.T) {
 		run := func() {
 			bufs := safetyNetPool.Get().(*safetyNetBuffers)
 			defer safetyNetPool.Put(bufs)
-			var jws safetyNetJWS
-			if err := readSafetyNet(&c.in, c.obj.AttStmt, bufs, &jws); err != nil {
+			var sn safetyNetJWS
+			if err := readSafetyNet(&c.in, c.obj.AttStmt, bufs, &sn); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -230,8 +234,8 @@ func BenchmarkSafetyNetRead(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		bufs := safetyNetPool.Get().(*safetyNetBuffers)
-		var jws safetyNetJWS
-		_ = readSafetyNet(&c.in, c.obj.AttStmt, bufs, &jws)
+		var sn safetyNetJWS
+		_ = readSafetyNet(&c.in, c.obj.AttStmt, bufs, &sn)
 		safetyNetPool.Put(bufs)
 	}
 }

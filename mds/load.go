@@ -203,11 +203,13 @@ var entryNames = []string{
 // (surrounding ASCII whitespace is ignored). Load rejects, with an *Error:
 //   - a missing At (ErrNoTime) or empty Roots (ErrNoRoots), input larger than
 //     MaxBLOBSize (ErrTooLarge);
-//   - anything but three unpadded base64url parts, a header that is not
-//     strict JSON (duplicate names, other-case spellings of alg/x5c/x5u/crit)
-//     or carries crit (ErrMalformedJWS);
+//   - anything but three non-empty unpadded base64url parts, a header that is
+//     not strict JSON (duplicate names, other-case spellings of
+//     alg/x5c/x5u/crit), lacks alg, or carries crit (ErrMalformedJWS; see
+//     internal/jws.ParseHeader);
 //   - an alg outside RS/PS/ES 256/384/512, or a key that does not match it
-//     (RSA below MinRSABits, another curve) (ErrAlgorithm);
+//     (RSA below MinRSABits or above cose.MaxRSABits, another curve)
+//     (ErrAlgorithm);
 //   - no x5c (an x5u is not fetched), an x5c that does not chain, at At, to
 //     Roots, a leaf whose keyUsage lacks digitalSignature, or a leaf not
 //     issued to Signer (ErrUntrustedBLOB, the last wrapping ErrSignerName);

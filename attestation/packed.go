@@ -5,6 +5,7 @@ import (
 	"encoding/asn1"
 	"errors"
 
+	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/cose/cosesig"
 	"golang.org/x/crypto/cryptobyte"
@@ -174,7 +175,7 @@ func isAlpha2(s string) bool {
 // 2, §8.2.1) when the certificate has it: it must not be critical and its
 // extnValue must be a DER OCTET STRING of exactly the 16 bytes of aaguid. An
 // absent extension passes. It does not allocate.
-func checkAAGUIDExtension(c *x509.Certificate, aaguid *[16]byte) error {
+func checkAAGUIDExtension(c *x509.Certificate, aaguid *authdata.AAGUID) error {
 	for i := range c.Extensions {
 		e := &c.Extensions[i]
 		if !e.Id.Equal(oidFIDOGenCeAAGUID) {

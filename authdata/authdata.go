@@ -80,7 +80,7 @@ type AuthData struct {
 	// AAGUID, CredentialID and CredentialPublicKey are the attested credential
 	// data (§6.5.2), present when Flags has AT. CredentialPublicKey is the exact
 	// COSE_Key bytes, not re-encoded.
-	AAGUID              [16]byte
+	AAGUID              AAGUID
 	CredentialID        []byte
 	CredentialPublicKey []byte
 	// Extensions is the exact CBOR map of authenticator extension outputs (§9), present when Flags has ED.

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/trust"
 )
 
@@ -196,15 +197,15 @@ func payload(no int, next string, entries ...any) obj {
 }
 
 // fido2Entry is a FIDO2 entry for aaguid with the given roots and reports.
-func fido2Entry(aaguid [16]byte, roots []*cert, reports ...obj) obj {
+func fido2Entry(aaguid authdata.AAGUID, roots []*cert, reports ...obj) obj {
 	if len(reports) == 0 {
 		reports = []obj{{"status": "FIDO_CERTIFIED_L1", "effectiveDate": "2021-01-01"}}
 	}
 	return obj{
-		"aaguid": FormatAAGUID(aaguid),
+		"aaguid": aaguid.String(),
 		"metadataStatement": obj{
-			"aaguid":                      FormatAAGUID(aaguid),
-			"description":                 "Test Key " + FormatAAGUID(aaguid)[:8],
+			"aaguid":                      aaguid.String(),
+			"description":                 "Test Key " + aaguid.String()[:8],
 			"icon":                        "data:image/png;base64,iVBORw0KGgo=",
 			"protocolFamily":              "fido2",
 			"authenticatorVersion":        5,
@@ -220,8 +221,8 @@ func fido2Entry(aaguid [16]byte, roots []*cert, reports ...obj) obj {
 	}
 }
 
-func aaguidN(n int) [16]byte {
-	var a [16]byte
+func aaguidN(n int) authdata.AAGUID {
+	var a authdata.AAGUID
 	a[0], a[14], a[15] = 0xa0, byte(n>>8), byte(n)
 	return a
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/internal/jsonx"
 	"github.com/passkeykit/webauthn/trust"
 )
@@ -97,7 +98,7 @@ type Index struct {
 	Skipped []Skipped
 
 	policy   Policy
-	byAAGUID map[[16]byte]*Entry
+	byAAGUID map[authdata.AAGUID]*Entry
 	byKeyID  map[string]*Entry // raw 20-byte SHA-1, not hex
 }
 
@@ -114,7 +115,7 @@ type Skipped struct {
 type Entry struct {
 	AAID string
 	// AAGUID is the FIDO2 authenticator's AAGUID; HasAAGUID says it was present.
-	AAGUID    [16]byte
+	AAGUID    authdata.AAGUID
 	HasAAGUID bool
 	// KeyIDs are the attestationCertificateKeyIdentifiers, decoded from hex.
 	KeyIDs [][]byte
@@ -264,7 +265,7 @@ func Load(blob []byte, opts *LoadOptions) (*Index, error) {
 		No: *p.No, NextUpdate: next, LegalHeader: p.LegalHeader, LoadedAt: o.At,
 		Stale: next.Before(o.At), StaleCRL: o.staleCRL, Alg: sb.alg, Signer: sb.chain,
 		policy:   o.Policy,
-		byAAGUID: make(map[[16]byte]*Entry, len(p.Entries)),
+		byAAGUID: make(map[authdata.AAGUID]*Entry, len(p.Entries)),
 		byKeyID:  make(map[string]*Entry),
 	}
 	if idx.Stale && o.RejectStale {
@@ -358,7 +359,7 @@ func parseEntry(raw []byte, certs map[string]*x509.Certificate, e *Entry) (strin
 	}
 	e.AAID = j.AAID
 	if j.AAGUID != "" {
-		if !parseAAGUID(j.AAGUID, &e.AAGUID) {
+		if !authdata.ParseAAGUID(j.AAGUID, &e.AAGUID) {
 			return bad("aaguid", nil)
 		}
 		e.HasAAGUID = true
@@ -410,8 +411,8 @@ func parseEntry(raw []byte, certs map[string]*x509.Certificate, e *Entry) (strin
 	}
 	if s := j.Statement; s != nil {
 		if s.AAGUID != "" {
-			var a [16]byte
-			if !parseAAGUID(s.AAGUID, &a) || !e.HasAAGUID || a != e.AAGUID {
+			var a authdata.AAGUID
+			if !authdata.ParseAAGUID(s.AAGUID, &a) || !e.HasAAGUID || a != e.AAGUID {
 				return bad("metadataStatement.aaguid", errMismatch)
 			}
 		}
@@ -462,26 +463,6 @@ func parseCert(s string, certs map[string]*x509.Certificate) (*x509.Certificate,
 	}
 	certs[string(der)] = c
 	return c, nil
-}
-
-// parseAAGUID reads the RFC 9562 string form 8-4-4-4-12 (either hex case).
-func parseAAGUID(s string, out *[16]byte) bool {
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return false
-	}
-	h := s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:36]
-	b, err := hex.DecodeString(h)
-	if err != nil {
-		return false
-	}
-	copy(out[:], b)
-	return true
-}
-
-// FormatAAGUID returns the lowercase 8-4-4-4-12 form of a.
-func FormatAAGUID(a [16]byte) string {
-	h := hex.EncodeToString(a[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // decodePayload reads the payload's own members in one pass without judging

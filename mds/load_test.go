@@ -210,7 +210,7 @@ func TestMalformedEntrySkipped(t *testing.T) {
 	urlRoot := fido2Entry(aaguidN(4), []*cert{root})
 	urlRoot["metadataStatement"].(obj)["attestationRootCertificates"] = []string{strings.TrimRight(base64.URLEncoding.EncodeToString(root.c.Raw), "=")}
 	mismatch := fido2Entry(aaguidN(5), []*cert{root})
-	mismatch["metadataStatement"].(obj)["aaguid"] = FormatAAGUID(aaguidN(6))
+	mismatch["metadataStatement"].(obj)["aaguid"] = aaguidN(6).String()
 	noStatus := fido2Entry(aaguidN(7), []*cert{root})
 	delete(noStatus, "statusReports")
 	dup := fido2Entry(aaguidN(1), []*cert{root})

@@ -127,16 +127,6 @@ func verifyPackedSelf(in *Input, alg int64, sig []byte, out *Result) error {
 	return nil
 }
 
-// sigKind classifies a cosesig error: a signature that does not verify is
-// ErrBadSignature; an algorithm that does not fit the key, is unsupported or
-// is RS1 outside TPM is ErrAlgorithm.
-func sigKind(err error) error {
-	if errors.Is(err, cosesig.ErrSignature) {
-		return ErrBadSignature
-	}
-	return ErrAlgorithm
-}
-
 // checkPackedLeaf checks the packed attestation certificate requirements of
 // §8.2.1 on a parsed certificate: version 3; subject C one ISO 3166 alpha-2
 // code (two letters A-Z), O present and non-empty, exactly one OU equal to

@@ -103,7 +103,7 @@ func verifySafetyNet(in *Input, s Statement, out *Result) error {
 	leaf := certs[0]
 	// Step 2: the response is a valid JWS: its signature verifies with the leaf.
 	if err := jws.Verify(sn.hdr.Alg, leaf.PublicKey, sn.sig, sn.signed); err != nil {
-		return fail(f, "§8.5 step 2", attSigKind(err), err)
+		return fail(f, "§8.5 step 2", sigKind(err), err)
 	}
 	// Step 4: the leaf is issued to attest.android.com.
 	if !jws.IssuedTo(leaf, safetyNetHostname) {

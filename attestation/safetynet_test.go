@@ -3,8 +3,6 @@ package attestation
 import (
 	"bytes"
 	"encoding/base64"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -201,12 +199,7 @@ func TestSafetyNetLimits(t *testing.T) {
 // ctsProfileMatch and timestamp checks allocate nothing. Excluded: x5c decoding and parsing (its DER is kept
 // by crypto/x509), the JWS signature (crypto/rsa) and the chain.
 func TestSafetyNetAllocations(t *testing.T) {
-	n := 0
-	for _, c := range loadHWVectors(t, "android-safetynet") {
-		if c.skip != "" || !c.v.Expect.OK {
-			continue
-		}
-		n++
+	for _, c := range passingCases(t, "android-safetynet") {
 		run := func() {
 			bufs := safetyNetPool.Get().(*safetyNetBuffers)
 			defer safetyNetPool.Put(bufs)
@@ -219,18 +212,10 @@ func TestSafetyNetAllocations(t *testing.T) {
 			t.Errorf("%s: %v allocations", c.v.Name, a)
 		}
 	}
-	if n == 0 {
-		t.Fatal("no passing safetynet vector")
-	}
 }
 
 func BenchmarkSafetyNetRead(b *testing.B) {
-	var c *hwCase
-	for _, v := range loadHWVectors(b, "android-safetynet") {
-		if v.v.Expect.OK {
-			c = v
-		}
-	}
+	c := passingCases(b, "android-safetynet")[0]
 	b.ReportAllocs()
 	for b.Loop() {
 		bufs := safetyNetPool.Get().(*safetyNetBuffers)
@@ -238,40 +223,4 @@ func BenchmarkSafetyNetRead(b *testing.B) {
 		_ = readSafetyNet(&c.in, c.obj.AttStmt, bufs, &sn)
 		safetyNetPool.Put(bufs)
 	}
-}
-
-// TestHWConcurrent verifies every vector of the three formats from many
-// goroutines at once with shared Options and a shared Verifier (run with -race).
-func TestHWConcurrent(t *testing.T) {
-	var cases []*hwCase
-	for _, f := range []string{"tpm", "android-key", "android-safetynet"} {
-		cases = append(cases, loadHWVectors(t, f)...)
-	}
-	v := &trust.Verifier{Cache: trust.NewCache(64)}
-	want := make([]error, len(cases))
-	for i, c := range cases {
-		if c.skip != "" {
-			continue
-		}
-		c.opts.Verifier = v
-		_, want[i] = c.verify()
-	}
-	var wg sync.WaitGroup
-	for g := 0; g < 8; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i, c := range cases {
-				if c.skip != "" {
-					continue
-				}
-				var res Result
-				err := Verify(&c.in, &res)
-				if (err == nil) != (want[i] == nil) || err != nil && !strings.EqualFold(err.Error(), want[i].Error()) {
-					t.Errorf("%s: %v, first run %v", c.v.Name, err, want[i])
-				}
-			}
-		}()
-	}
-	wg.Wait()
 }

@@ -3,7 +3,6 @@ package mds
 import (
 	"bytes"
 	"crypto/rand"
-	"crypto/sha1"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -330,15 +329,4 @@ func TestLimits(t *testing.T) {
 	if len(idx.Entries) != 1 || len(idx.Skipped) != 2 {
 		t.Fatalf("kept %d skipped %v", len(idx.Entries), idx.Skipped)
 	}
-}
-
-// keyIDOf is the FIDO attestationCertificateKeyIdentifier of c.
-func keyIDOf(t testing.TB, c *x509.Certificate) []byte {
-	pub, err := x509.MarshalPKIXPublicKey(c.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// For EC keys the BIT STRING holds the uncompressed point: the last 65 bytes.
-	sum := sha1.Sum(pub[len(pub)-65:])
-	return sum[:]
 }

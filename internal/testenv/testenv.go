@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/passkeykit/webauthn/internal/vectors"
 )
 
 // RepoRoot returns the absolute path of the repository root.
@@ -68,6 +70,27 @@ func dir(tb testing.TB, env, def string) string {
 		tb.Skipf("testenv: SKIPPING: %s not set and default %s is absent; these tests read data the repository does not hold", env, d)
 	}
 	return d
+}
+
+// Vectors loads every vector under VectorsDir with vectors.LoadDir (sorted by
+// path). A vector that does not load, or a directory without vectors, fails
+// the test.
+func Vectors(tb testing.TB) []*vectors.Vector {
+	tb.Helper()
+	return LoadVectors(tb, VectorsDir(tb))
+}
+
+// LoadVectors is Vectors for the vectors under dir.
+func LoadVectors(tb testing.TB, dir string) []*vectors.Vector {
+	tb.Helper()
+	vs, err := vectors.LoadDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(vs) == 0 {
+		tb.Fatalf("testenv: no vectors under %s", dir)
+	}
+	return vs
 }
 
 // Files returns every *.json file under root (recursively), sorted.

@@ -144,10 +144,13 @@ func TestDERAgainstCryptobyte(t *testing.T) {
 func TestAllocations(t *testing.T) {
 	var st tpmStatement
 	for _, s := range loadStatements(t) {
-		if wantAttestErr[s.name] == nil && s.san != nil {
+		if s.ok && s.san != nil {
 			st = s
 			break
 		}
+	}
+	if st.certInfo == nil {
+		t.Fatal("no tpm vector expected to verify with a subjectAltName: nothing to measure")
 	}
 	var a Attest
 	var p Public

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,19 +53,6 @@ func loadExtensions(tb testing.TB) []vectorExt {
 		tb.Fatal("no android-key vectors")
 	}
 	return out
-}
-
-func TestDeps(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		switch dep {
-		case "encoding/json", "reflect", "fmt", "github.com/passkeykit/webauthn":
-			t.Errorf("internal/androidkey depends on %s", dep)
-		}
-	}
 }
 
 func TestVectors(t *testing.T) {

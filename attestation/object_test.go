@@ -12,46 +12,18 @@ import (
 	"github.com/passkeykit/webauthn/internal/vectors"
 )
 
-// vectorObject is the attestationObject of one shared vector.
-type vectorObject struct {
-	v *vectors.Vector
-	b []byte
-}
-
 // vectorObjects returns the attestationObject of every shared vector that has
 // one (registrations).
-func vectorObjects(tb testing.TB) []vectorObject {
+func vectorObjects(tb testing.TB) []testenv.Item {
 	tb.Helper()
-	var out []vectorObject
-	for _, v := range testenv.Vectors(tb) {
-		if b := v.AttestationObject(); b != nil {
-			out = append(out, vectorObject{v, b})
-		}
-	}
-	if len(out) == 0 {
-		tb.Fatal("no attestation objects in the vectors")
-	}
-	return out
+	return testenv.Items(tb, "attestation objects", func(v *vectors.Vector) [][]byte { return [][]byte{v.AttestationObject()} })
 }
 
 // validObjects returns the objects of the vectors expected to verify: they
 // must parse.
 func validObjects(tb testing.TB) [][]byte {
 	tb.Helper()
-	var out [][]byte
-	for _, o := range vectorObjects(tb) {
-		if !o.v.Expect.OK {
-			continue
-		}
-		if err := ParseObject(o.b, new(Object)); err != nil {
-			tb.Fatalf("%s: expected ok, ParseObject: %v", o.v.Name, err)
-		}
-		out = append(out, o.b)
-	}
-	if len(out) == 0 {
-		tb.Fatal("no attestation object expected to verify")
-	}
-	return out
+	return testenv.OKItems(tb, vectorObjects(tb), func(b []byte) error { return ParseObject(b, new(Object)) })
 }
 
 // strictCBOR is fxamacker/cbor as the oracle: duplicate keys, indefinite
@@ -100,17 +72,17 @@ func TestParseObjectVectors(t *testing.T) {
 	formats := map[Format]int{}
 	for _, vo := range vectorObjects(t) {
 		var o Object
-		err := ParseObject(vo.b, &o)
-		fmtText, attStmt, ad, ok := oracleObject(vo.b)
+		err := ParseObject(vo.B, &o)
+		fmtText, attStmt, ad, ok := oracleObject(vo.B)
 		switch {
 		case (err == nil) != ok:
-			t.Errorf("%s: ParseObject %v, oracle accepts: %v", vo.v.Name, err, ok)
-		case vo.v.Expect.OK && err != nil:
-			t.Errorf("%s: expected ok, ParseObject: %v", vo.v.Name, err)
+			t.Errorf("%s: ParseObject %v, oracle accepts: %v", vo.V.Name, err, ok)
+		case vo.V.Expect.OK && err != nil:
+			t.Errorf("%s: expected ok, ParseObject: %v", vo.V.Name, err)
 		case err != nil:
 		case fmtText != string(o.FormatText) || ParseFormat([]byte(fmtText)) != o.Format ||
-			!bytes.Equal(ad, o.AuthData) || !bytes.Equal(attStmt, o.AttStmt.Raw) || !bytes.Equal(o.Raw, vo.b):
-			t.Errorf("%s: oracle disagrees on members", vo.v.Name)
+			!bytes.Equal(ad, o.AuthData) || !bytes.Equal(attStmt, o.AttStmt.Raw) || !bytes.Equal(o.Raw, vo.B):
+			t.Errorf("%s: oracle disagrees on members", vo.V.Name)
 		default:
 			accepted++
 			formats[o.Format]++
@@ -125,13 +97,13 @@ func TestParseObjectVectors(t *testing.T) {
 	// flipped), so that the rejecting side is exercised as well.
 	agree, rejected := 0, 0
 	for _, vo := range vectorObjects(t) {
-		for i := range min(len(vo.b), 48) {
+		for i := range min(len(vo.B), 48) {
 			for _, x := range []byte{0x01, 0x20, 0x80} {
-				m := bytes.Clone(vo.b)
+				m := bytes.Clone(vo.B)
 				m[i] ^= x
 				err := ParseObject(m, new(Object))
 				if _, _, _, ok := oracleObject(m); (err == nil) != ok {
-					t.Fatalf("%s byte %d ^ %#x: ParseObject %v, oracle accepts: %v", vo.v.Name, i, x, err, ok)
+					t.Fatalf("%s byte %d ^ %#x: ParseObject %v, oracle accepts: %v", vo.V.Name, i, x, err, ok)
 				}
 				agree++
 				if err != nil {
@@ -145,7 +117,7 @@ func TestParseObjectVectors(t *testing.T) {
 
 func TestParseObjectAllocations(t *testing.T) {
 	for _, vo := range vectorObjects(t) {
-		b := vo.b
+		b := vo.B
 		var o Object
 		n := testing.AllocsPerRun(50, func() {
 			if ParseObject(b, &o) != nil {
@@ -309,7 +281,7 @@ func TestStatementAccessors(t *testing.T) {
 
 func FuzzParseObject(f *testing.F) {
 	for _, vo := range vectorObjects(f) {
-		f.Add(vo.b)
+		f.Add(vo.B)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var o Object

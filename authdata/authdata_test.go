@@ -11,12 +11,6 @@ import (
 	"github.com/passkeykit/webauthn/internal/vectors"
 )
 
-// vectorAuthData is the authenticator data of one shared vector.
-type vectorAuthData struct {
-	v *vectors.Vector
-	b []byte
-}
-
 // strict is fxamacker/cbor as the oracle: duplicate keys, indefinite lengths
 // and tags rejected.
 var strict = func() fxcbor.DecMode {
@@ -30,48 +24,28 @@ var strict = func() fxcbor.DecMode {
 // allAuthData returns the authenticator data of every vector: the authData
 // member of attestation objects (taken out with fxamacker/cbor, not this
 // module's reader) and the authenticatorData of assertions.
-func allAuthData(tb testing.TB) []vectorAuthData {
+func allAuthData(tb testing.TB) []testenv.Item {
 	tb.Helper()
-	var out []vectorAuthData
-	for _, v := range testenv.Vectors(tb) {
-		ad := v.AuthenticatorData()
-		if obj := v.AttestationObject(); obj != nil {
-			var o struct {
-				AuthData []byte `cbor:"authData"`
-			}
-			if strict.Unmarshal(obj, &o) != nil {
-				continue // a malformed object is the attestation package's test
-			}
-			ad = o.AuthData
+	return testenv.Items(tb, "authenticator data", func(v *vectors.Vector) [][]byte {
+		obj := v.AttestationObject()
+		if obj == nil {
+			return [][]byte{v.AuthenticatorData()}
 		}
-		if ad != nil {
-			out = append(out, vectorAuthData{v, ad})
+		var o struct {
+			AuthData []byte `cbor:"authData"`
 		}
-	}
-	if len(out) == 0 {
-		tb.Fatal("no authenticator data in vectors")
-	}
-	return out
+		if strict.Unmarshal(obj, &o) != nil {
+			return nil // a malformed object is the attestation package's test
+		}
+		return [][]byte{o.AuthData}
+	})
 }
 
 // validAuthData returns the authenticator data of the vectors expected to
 // verify; every one must parse.
 func validAuthData(tb testing.TB) [][]byte {
 	tb.Helper()
-	var out [][]byte
-	for _, a := range allAuthData(tb) {
-		if !a.v.Expect.OK {
-			continue
-		}
-		if err := Parse(a.b, new(AuthData)); err != nil {
-			tb.Fatalf("%s: expected ok, Parse: %v", a.v.Name, err)
-		}
-		out = append(out, a.b)
-	}
-	if len(out) == 0 {
-		tb.Fatal("no authenticator data expected to verify")
-	}
-	return out
+	return testenv.OKItems(tb, allAuthData(tb), func(b []byte) error { return Parse(b, new(AuthData)) })
 }
 
 // oracle parses authenticator data independently (§6.1, §6.5.2): fixed
@@ -149,20 +123,20 @@ func TestVectors(t *testing.T) {
 	}
 	accepted, damaged, damagedOK := 0, 0, 0
 	for _, ad := range allAuthData(t) {
-		if check(ad.v.Name, ad.b) {
+		if check(ad.V.Name, ad.B) {
 			accepted++
-		} else if ad.v.Expect.OK {
-			t.Errorf("%s: expected ok, Parse rejects", ad.v.Name)
+		} else if ad.V.Expect.OK {
+			t.Errorf("%s: expected ok, Parse rejects", ad.V.Name)
 		}
 		for _, i := range []int{32, 37 + 16, 37 + 17, 37 + 18, 37 + 19} {
-			if i >= len(ad.b) {
+			if i >= len(ad.B) {
 				continue
 			}
 			for _, x := range []byte{0x01, 0x04, 0x10, 0x40, 0x80} {
-				m := bytes.Clone(ad.b)
+				m := bytes.Clone(ad.B)
 				m[i] ^= x
 				damaged++
-				if check(ad.v.Name+" damaged", m) {
+				if check(ad.V.Name+" damaged", m) {
 					damagedOK++
 				}
 			}
@@ -176,10 +150,10 @@ func TestVectors(t *testing.T) {
 
 func TestAllocations(t *testing.T) {
 	for _, ad := range allAuthData(t) {
-		b := ad.b
+		b := ad.B
 		var a AuthData
 		if n := testing.AllocsPerRun(100, func() { Parse(b, &a) }); n != 0 {
-			t.Fatalf("%s: %v allocs", ad.v.Name, n)
+			t.Fatalf("%s: %v allocs", ad.V.Name, n)
 		}
 	}
 }
@@ -281,7 +255,7 @@ func TestAccepts(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	for _, ad := range allAuthData(f) {
-		f.Add(ad.b)
+		f.Add(ad.B)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var a AuthData

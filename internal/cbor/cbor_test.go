@@ -29,34 +29,19 @@ var strict = func() fxcbor.DecMode {
 	return m
 }()
 
-// vectorCBOR is one CBOR item from a vector: an attestationObject or an
-// authentication vector's stored credential public key.
-type vectorCBOR struct {
-	v *vectors.Vector
-	b []byte
-}
-
-func vectorItems(t testing.TB) []vectorCBOR {
+// vectorItems returns every CBOR item of the vectors: attestationObjects and
+// authentication vectors' stored credential public keys.
+func vectorItems(t testing.TB) []testenv.Item {
 	t.Helper()
-	var out []vectorCBOR
-	for _, v := range testenv.Vectors(t) {
-		if b := v.AttestationObject(); b != nil {
-			out = append(out, vectorCBOR{v, b})
-		}
-		if b := vectors.B64(v.CredentialPublicKey); b != nil {
-			out = append(out, vectorCBOR{v, b})
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no CBOR in vectors")
-	}
-	return out
+	return testenv.Items(t, "CBOR", func(v *vectors.Vector) [][]byte {
+		return [][]byte{v.AttestationObject(), vectors.B64(v.CredentialPublicKey)}
+	})
 }
 
 func attestationObjects(t testing.TB) [][]byte {
 	var out [][]byte
 	for _, it := range vectorItems(t) {
-		out = append(out, it.b)
+		out = append(out, it.B)
 	}
 	return out
 }
@@ -67,12 +52,12 @@ func attestationObjects(t testing.TB) [][]byte {
 func TestVectorsValid(t *testing.T) {
 	n := 0
 	for _, it := range vectorItems(t) {
-		agree(t, it.b)
+		agree(t, it.B)
 		var raw []byte
-		r := Reader(it.b)
-		ok := r.SkipItem(&raw) && r.Empty() && bytes.Equal(raw, it.b)
-		if it.v.Expect.OK && !ok {
-			t.Errorf("%s: expected ok, but its CBOR is not one well-formed item", it.v.Name)
+		r := Reader(it.B)
+		ok := r.SkipItem(&raw) && r.Empty() && bytes.Equal(raw, it.B)
+		if it.V.Expect.OK && !ok {
+			t.Errorf("%s: expected ok, but its CBOR is not one well-formed item", it.V.Name)
 		}
 		if ok {
 			n++

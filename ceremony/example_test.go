@@ -10,13 +10,13 @@ import (
 	"github.com/passkeykit/webauthn/webauthntest"
 )
 
-// credentialTable is an application's credential table (a SQL table in
+// exampleTable is an application's credential table (a SQL table in
 // production): one row per credential, each naming its account.
-type credentialTable []webauthn.Credential
+type exampleTable []webauthn.Credential
 
 // lookup is the ceremony.CredentialLookup over the table: the record with
 // that ID of that account, or nil.
-func (t credentialTable) lookup(_ context.Context, user, id []byte) (*webauthn.Credential, error) {
+func (t exampleTable) lookup(_ context.Context, user, id []byte) (*webauthn.Credential, error) {
 	for i := range t {
 		if bytes.Equal(t[i].ID, id) && bytes.Equal(t[i].UserHandle, user) {
 			return &t[i], nil
@@ -38,7 +38,7 @@ func Example() {
 		},
 		RPName: "Example",
 	}
-	var table credentialTable
+	var table exampleTable
 	alice := ceremony.User{ID: []byte("alice's random handle"), Name: "alice@example.org", DisplayName: "Alice"}
 	const session = "7Jx0cO3Q0c2l1Zq4sS5hZg" // the browser's session cookie
 	browser := webauthntest.NewFromSeed("https://example.org", []byte("alice's phone"))
@@ -113,7 +113,7 @@ func ExampleLifecycle_StartAuthentication_usernameless() {
 		fmt.Println(err)
 		return
 	}
-	table := credentialTable{reg.Record(bob.ID)}
+	table := exampleTable{reg.Record(bob.ID)}
 
 	// Later, in a new browser session, nobody typed a name.
 	req, _ := lc.StartAuthentication(ctx, nil, "session-2", nil)

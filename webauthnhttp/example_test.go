@@ -69,17 +69,17 @@ func ExampleNewHandler() {
 	defer srv.Close()
 
 	// Alice signs up on her laptop, then adds her phone's passkey.
-	laptop := newBrowser(srv, "alice's laptop")
+	laptop := newExampleBrowser(srv, "alice's laptop")
 	fmt.Println("sign-up:", laptop.register("alice"))
 	fmt.Println("signed in as:", laptop.me())
 	phone := laptop.withAuthenticator("alice's phone")
 	fmt.Println("add a passkey:", phone.register("alice"))
 
 	// Someone else cannot add a passkey to her account.
-	fmt.Println("another browser adds one:", newBrowser(srv, "mallory's key").register("alice"))
+	fmt.Println("another browser adds one:", newExampleBrowser(srv, "mallory's key").register("alice"))
 
 	// Later, a new browser with the phone's passkey signs in without a name.
-	later := newBrowser(srv, "alice's phone")
+	later := newExampleBrowser(srv, "alice's phone")
 	later.authn = phone.authn
 	fmt.Println("sign-in:", later.signIn(""))
 	fmt.Println("signed in as:", later.me())
@@ -93,27 +93,27 @@ func ExampleNewHandler() {
 	// signed in as: alice
 }
 
-// browser is a browser with a cookie jar and an authenticator, talking to
+// exampleBrowser is a browser with a cookie jar and an authenticator, talking to
 // srv as a page's script does.
-type browser struct {
+type exampleBrowser struct {
 	srv    *httptest.Server
 	client *http.Client
 	authn  *webauthntest.Authenticator
 }
 
-func newBrowser(srv *httptest.Server, seed string) *browser {
+func newExampleBrowser(srv *httptest.Server, seed string) *exampleBrowser {
 	c := srv.Client()
 	c.Jar, _ = cookiejar.New(nil)
-	return &browser{srv: srv, client: c, authn: webauthntest.NewFromSeed("https://example.org", []byte(seed))}
+	return &exampleBrowser{srv: srv, client: c, authn: webauthntest.NewFromSeed("https://example.org", []byte(seed))}
 }
 
 // withAuthenticator returns the same browser session with another
 // authenticator (a phone over hybrid transport, say).
-func (b *browser) withAuthenticator(seed string) *browser {
-	return &browser{srv: b.srv, client: b.client, authn: webauthntest.NewFromSeed("https://example.org", []byte(seed))}
+func (b *exampleBrowser) withAuthenticator(seed string) *exampleBrowser {
+	return &exampleBrowser{srv: b.srv, client: b.client, authn: webauthntest.NewFromSeed("https://example.org", []byte(seed))}
 }
 
-func (b *browser) post(path string, body any, out any) (int, error) {
+func (b *exampleBrowser) post(path string, body any, out any) (int, error) {
 	js, _ := json.Marshal(body)
 	resp, err := b.client.Post(b.srv.URL+path, "application/json", bytes.NewReader(js))
 	if err != nil {
@@ -128,7 +128,7 @@ func (b *browser) post(path string, body any, out any) (int, error) {
 	return resp.StatusCode, json.NewDecoder(resp.Body).Decode(out)
 }
 
-func (b *browser) register(name string) string {
+func (b *exampleBrowser) register(name string) string {
 	var opts ceremony.CreationOptionsJSON
 	if code, err := b.post("/webauthn/register/begin", map[string]string{"username": name}, &opts); err != nil {
 		return fmt.Sprint(code, " ", err)
@@ -145,7 +145,7 @@ func (b *browser) register(name string) string {
 	return fmt.Sprint(code, " ", sum.User, " registered")
 }
 
-func (b *browser) signIn(name string) string {
+func (b *exampleBrowser) signIn(name string) string {
 	var opts ceremony.RequestOptionsJSON
 	if code, err := b.post("/webauthn/login/begin", map[string]string{"username": name}, &opts); err != nil {
 		return fmt.Sprint(code, " ", err)
@@ -162,7 +162,7 @@ func (b *browser) signIn(name string) string {
 	return fmt.Sprint(code, " ", sum.User, " signed in, sign count ", sum.SignCount)
 }
 
-func (b *browser) me() string {
+func (b *exampleBrowser) me() string {
 	resp, err := b.client.Get(b.srv.URL + "/me")
 	if err != nil {
 		return err.Error()

@@ -3,12 +3,12 @@ package webauthn
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"sync"
 
 	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/clientdata"
 	"github.com/passkeykit/webauthn/cose"
-	"github.com/passkeykit/webauthn/cose/cosesig"
 )
 
 // Credential is the stored credential record an assertion is verified
@@ -24,22 +24,26 @@ type Credential struct {
 	SignCount uint32
 	// BackupEligible is the BE flag from registration
 	// (Registration.BackupEligible); an assertion whose BE differs is
-	// rejected (§7.2 step 20).
+	// rejected (§7.2 step 19).
 	BackupEligible bool
 	// BackupEligibleUnknown says the record does not know BackupEligible
-	// (it predates storing it): the BE comparison of §7.2 step 20, which
+	// (it predates storing it): the BE comparison of §7.2 step 19, which
 	// applies only when the relying party keeps the backup state, is
 	// skipped. Store Assertion.BackupEligible to leave this state.
 	BackupEligibleUnknown bool
 	// UserHandle is the user.id the credential was created for. When
 	// non-empty, an assertion carrying a different userHandle is rejected
-	// (§7.2 step 6). Leave it empty only when the user was identified
-	// before the ceremony and the handle is not stored.
+	// (§7.2 step 6). The ceremony layer requires it: it is how a credential
+	// record shows which account owns it.
 	UserHandle []byte
 	// Transports are the transports from registration
 	// (Registration.Transports), kept for allowCredentials hints; they are
 	// not checked.
 	Transports Transports
+	// BackupState is the BS flag of the last ceremony (§7.2 step 24,
+	// Assertion.BackupState): the relying party's record of whether the
+	// credential is backed up. It is not checked.
+	BackupState bool
 }
 
 // Assertion is the outcome of a successful authentication ceremony. Its byte
@@ -51,10 +55,10 @@ type Assertion struct {
 	// UserHandle is the response's userHandle, or nil when absent or null.
 	UserHandle []byte
 	// SignCount is the authenticator's new signature counter: store it in
-	// Credential.SignCount (§7.2 step 26).
+	// Credential.SignCount (§7.2 step 24).
 	SignCount uint32
 	// CloneSuspected reports that the counter did not increase while one of
-	// the counters is non-zero (§7.2 step 24, §6.1.1): a signal that the
+	// the counters is non-zero (§7.2 step 22, §6.1.1): a signal that the
 	// authenticator may be cloned.
 	CloneSuspected bool
 	// Flags are the authenticator data flags; UserVerified, BackupEligible
@@ -77,8 +81,19 @@ type Assertion struct {
 	buf []byte
 }
 
+// AuthenticationParams are what the relying party asked for in one
+// authentication ceremony's options (§7.2 step 1, §5.5) that §7.2 checks.
+type AuthenticationParams struct {
+	// Challenge is the challenge issued in the options (§7.2 step 11).
+	Challenge []byte
+	// UserVerification requires the UV flag (§7.2 step 17) when the options
+	// asked for userVerification "required"; RelyingParty.
+	// RequireUserVerification requires it whatever this says.
+	UserVerification bool
+}
+
 // §7.2 step names.
-var authClientDataSteps = [5]string{"§7.2 step 11", "§7.2 step 12", "§7.2 step 13", "§7.2 step 14", "§7.2 step 15"}
+var authClientDataSteps = [5]string{"§7.2 step 10", "§7.2 step 11", "§7.2 step 12", "§7.2 step 13", "§7.2 step 14"}
 
 // VerifyAuthentication verifies an authentication assertion (W3C WebAuthn L3
 // §7.2) against the challenge issued for it, the stored credential record and
@@ -95,36 +110,45 @@ var authClientDataSteps = [5]string{"§7.2 step 11", "§7.2 step 12", "§7.2 ste
 //     (InvalidParameterException);
 //   - steps 5-7, rawId differing from cred.ID (InvalidParameterException), a
 //     userHandle differing from cred.UserHandle (NotAuthorizedException);
-//   - steps 9-10, clientDataJSON malformed; step 11, its type not
+//   - steps 8-9, clientDataJSON malformed; step 10, its type not
 //     "webauthn.get" (InvalidParameterException);
-//   - step 12, the challenge (WebAuthnChallengeNotFoundException);
-//   - steps 13-15, origin, crossOrigin, topOrigin (WebAuthnOriginNotAllowedException);
-//   - authenticator data malformed, BS without BE (step 19)
+//   - step 11, the challenge (WebAuthnChallengeNotFoundException);
+//   - steps 12-14, origin, crossOrigin, topOrigin (WebAuthnOriginNotAllowedException);
+//   - authenticator data malformed (step 7), BS without BE (step 18)
 //     (InvalidParameterException);
-//   - step 16, rpIdHash (WebAuthnRelyingPartyMismatchException);
-//   - step 17, UP clear; step 18, UV clear when required; step 20, BE
-//     differing from cred.BackupEligible; step 23, a signature that does not
-//     verify with cred.PublicKey; step 24, a counter that did not increase
+//   - step 15, rpIdHash (WebAuthnRelyingPartyMismatchException);
+//   - step 16, UP clear; step 17, UV clear when required; step 19, BE
+//     differing from cred.BackupEligible; step 21, a signature that does not
+//     verify with cred.PublicKey; step 22, a counter that did not increase
 //     when RejectSignCountRegression (NotAuthorizedException).
 //
 // A cred.PublicKey that cose.ParseKey rejects is InvalidParameterException.
 // On error *out is reset (its buffer is kept for reuse). A panic inside is
 // returned as InternalErrorException.
-func (rp *RelyingParty) VerifyAuthentication(response, challenge []byte, cred *Credential, out *Assertion) (err error) {
+func (rp *RelyingParty) VerifyAuthentication(response, challenge []byte, cred *Credential, out *Assertion) error {
+	p := AuthenticationParams{Challenge: challenge}
+	return rp.VerifyAuthenticationParams(response, &p, cred, out)
+}
+
+// VerifyAuthenticationParams is VerifyAuthentication for a ceremony whose
+// options asked for more than the RelyingParty requires (user verification,
+// §7.2 step 17). A ceremony layer that kept the options calls it.
+func (rp *RelyingParty) VerifyAuthenticationParams(response []byte, p *AuthenticationParams, cred *Credential, out *Assertion) (err error) {
 	defer func() {
-		if p := recover(); p != nil {
-			err = NewError(ErrInternal, "§7.2", "internal error", panicError(p))
+		if r := recover(); r != nil {
+			err = NewError(ErrInternal, "§7.2", "internal error", panicError(r))
 		}
 		if err != nil {
 			*out = Assertion{buf: out.buf[:0]}
 		}
 	}()
-	return rp.verifyAuthentication(response, challenge, cred, out)
+	return rp.verifyAuthentication(response, p, cred, out)
 }
 
 // authState is the working memory of one assertion that the signature
 // verifier takes by pointer; pooled like regState.
 type authState struct {
+	d    decoded
 	hash [sha256.Size]byte
 	ad   authdata.AuthData
 	key  cose.Key
@@ -132,153 +156,156 @@ type authState struct {
 
 var authStates = sync.Pool{New: func() any { return new(authState) }}
 
-func (rp *RelyingParty) verifyAuthentication(response, challenge []byte, cred *Credential, out *Assertion) error {
-	if err := rp.check("§7.2"); err != nil {
-		return err
-	}
+// verifyAuthentication is §7.2, one call or check per step; steps 1-2 (the
+// options and get()) and 24 (updating the record) are the caller's.
+func (rp *RelyingParty) verifyAuthentication(response []byte, p *AuthenticationParams, cred *Credential, out *Assertion) error {
 	st := authStates.Get().(*authState)
 	defer func() {
 		*st = authState{}
 		authStates.Put(st)
 	}()
-	if cred == nil {
-		return malformed("§7.2 step 7", "no stored credential record", nil)
-	}
 	buf := out.buf[:0]
-	*out = Assertion{buf: buf}
+	*out = Assertion{}
 
-	// Step 3: the response is an AuthenticatorAssertionResponse.
-	if len(response) > rp.maxResponseSize() {
-		return malformed("§7.2 step 3", "response JSON too large", ErrResponseTooLarge)
-	}
-	var js responseJSON
-	if err := parseResponse(response, ceremonyAuthentication, &js); err != nil {
-		return malformed("§7.2 step 3", "response JSON is not an AuthenticationResponseJSON", err)
-	}
-	n := len(js.extensions)
-	for _, s := range [...]*jstr{&js.clientDataJSON, &js.authenticatorData, &js.signature, &js.rawID, &js.id, &js.userHandle} {
-		if !s.present {
-			continue
-		}
-		m, ok := decodedSize(s)
-		if !ok {
-			return malformed("§7.2 step 3", "a binary member is not base64url", ErrResponseBase64)
-		}
-		n += m
-	}
-	rest := grow(&buf, n)
+	// Steps 3-4 and 7: the response and its members (decode).
+	d := &st.d
+	_, err := rp.decode(response, ceremonyAuthentication, decodeAll, &buf, d)
 	out.buf = buf
-	var cdj, adRaw, sig, rawID, id, userHandle []byte
-	var ok bool
-	if cdj, ok = decodeB64(&rest, &js.clientDataJSON); !ok {
-		return malformed("§7.2 step 8", "response.clientDataJSON is not base64url", ErrResponseBase64)
-	}
-	if adRaw, ok = decodeB64(&rest, &js.authenticatorData); !ok {
-		return malformed("§7.2 step 8", "response.authenticatorData is not base64url", ErrResponseBase64)
-	}
-	if sig, ok = decodeB64(&rest, &js.signature); !ok {
-		return malformed("§7.2 step 8", "response.signature is not base64url", ErrResponseBase64)
-	}
-	if rawID, ok = decodeB64(&rest, &js.rawID); !ok {
-		return malformed("§7.2 step 3", "rawId is not base64url", ErrResponseBase64)
-	}
-	if id, ok = decodeB64(&rest, &js.id); !ok {
-		return malformed("§7.2 step 3", "id is not base64url", ErrResponseBase64)
-	}
-	if js.userHandle.present {
-		if userHandle, ok = decodeB64(&rest, &js.userHandle); !ok {
-			return malformed("§7.2 step 6", "response.userHandle is not base64url", ErrResponseBase64)
-		}
-	}
-	if !bytes.Equal(id, rawID) {
-		return NewError(ErrIDMismatch, "§7.2 step 3", "id is not the base64url encoding of rawId", nil)
-	}
-	if !js.typ.is("public-key") {
-		return NewError(ErrCredentialType, "§7.2 step 3", `credential type is not "public-key"`, nil)
-	}
-	if js.extensions != nil {
-		out.ClientExtensionResults = rest[:len(js.extensions):len(js.extensions)]
-		copy(out.ClientExtensionResults, js.extensions)
-	}
-	out.Attachment = parseAttachment(&js.attachment)
-
-	// Steps 5-7: the credential is the stored one, of the same user. An
-	// empty userHandle is sent by some clients for "absent".
-	if !bytes.Equal(rawID, cred.ID) {
-		return NewError(ErrIDMismatch, "§7.2 step 6", "rawId is not the stored credential's ID", nil)
-	}
-	if len(userHandle) != 0 && len(cred.UserHandle) != 0 && !bytes.Equal(userHandle, cred.UserHandle) {
-		return NewError(ErrNotAuthorized, "§7.2 step 6", "userHandle is not the stored credential's user handle", nil)
-	}
-
-	// Steps 9-10: parse clientDataJSON.
-	var cd clientdata.ClientData
-	if err := clientdata.Parse(cdj, &cd); err != nil {
-		return malformed("§7.2 step 10", "clientDataJSON is malformed", err)
-	}
-	// Steps 11-15: type, challenge, origin, crossOrigin, topOrigin.
-	if err := rp.verifyClientData(&cd, "webauthn.get", challenge, &authClientDataSteps); err != nil {
+	if err != nil {
 		return err
 	}
-
-	// Step 16: rpIdHash (the authenticator data parsed first).
+	// Steps 5-6: the credential is the stored record's, of the same user.
+	if err := checkCredential(d, cred); err != nil {
+		return err
+	}
+	// Steps 8-9: clientDataJSON.
+	var cd clientdata.ClientData
+	if err := parseClientData(d.clientDataJSON, &authDecodeSteps, &cd); err != nil {
+		return err
+	}
+	// Steps 10-14: type, challenge, origin, crossOrigin, topOrigin.
+	if err := rp.verifyClientData(&cd, "webauthn.get", p.Challenge, &authClientDataSteps); err != nil {
+		return err
+	}
+	// Step 15: rpIdHash (the authenticator data of step 7 parsed first,
+	// which rejects BS without BE, step 18).
 	ad := &st.ad
-	if err := authdata.Parse(adRaw, ad); err != nil {
-		return malformed("§7.2 step 16", "authenticatorData is malformed", err)
+	if err := authdata.Parse(d.authenticatorData, ad); err != nil {
+		if errors.Is(err, authdata.ErrBackupStateWithoutBE) {
+			return malformed("§7.2 step 18", "BS flag set while BE is clear", err)
+		}
+		return malformed("§7.2 step 7", "authenticatorData is malformed", err)
 	}
-	if !rpIDHashIs(ad.RPIDHash, rp.RPID) {
-		return NewError(ErrRPIDMismatch, "§7.2 step 16", "rpIdHash is not SHA-256 of the RP ID", nil)
+	if !rp.rpIDHashIs(ad.RPIDHash) {
+		return NewError(ErrRPIDMismatch, "§7.2 step 15", "rpIdHash is not SHA-256 of the RP ID", nil)
 	}
-	// Steps 17-18: UP, UV.
+	// Step 16: UP.
 	if !ad.Flags.UserPresent() {
-		return NewError(ErrNotAuthorized, "§7.2 step 17", "user presence (UP) flag is clear", nil)
+		return NewError(ErrNotAuthorized, "§7.2 step 16", "user presence (UP) flag is clear", nil)
 	}
-	if rp.RequireUserVerification && !ad.Flags.UserVerified() {
-		return NewError(ErrNotAuthorized, "§7.2 step 18", "user verification is required and the UV flag is clear", nil)
+	// Step 17: UV when required.
+	if (rp.RequireUserVerification || p.UserVerification) && !ad.Flags.UserVerified() {
+		return NewError(ErrNotAuthorized, "§7.2 step 17", "user verification is required and the UV flag is clear", nil)
 	}
-	// Step 19 (BS without BE) was rejected by authdata.Parse. Step 20: BE
-	// must not change; BS may.
+	// Step 19: BE must not change; BS may.
 	if !cred.BackupEligibleUnknown && ad.Flags.BackupEligible() != cred.BackupEligible {
-		return NewError(ErrNotAuthorized, "§7.2 step 20", "backup eligibility (BE) differs from the stored credential's", nil)
+		return NewError(ErrNotAuthorized, "§7.2 step 19", "backup eligibility (BE) differs from the stored credential's", nil)
 	}
-	// Step 21: extension outputs are reported, not judged.
+	// Step 20: hash.
+	st.hash = sha256.Sum256(d.clientDataJSON)
+	// Step 21: the signature over authData ‖ hash.
+	if err := rp.verifySignature(st, cred, d.signature); err != nil {
+		return err
+	}
+	// Step 22: the signature counter.
+	clone, err := rp.JudgeSignCount(cred.SignCount, ad.SignCount)
+	if err != nil {
+		return err
+	}
+	// Step 23: extension outputs are reported, not judged.
+	out.fill(d, ad, clone)
+	return nil
+}
 
-	// Steps 22-23: the signature over authData ‖ SHA-256(clientDataJSON).
-	st.hash = sha256.Sum256(cdj)
+// checkCredential is §7.2 steps 5-6 for the record the caller found: rawId
+// is its ID, and a userHandle in the response is its user's. An empty
+// userHandle is sent by some clients for "absent".
+func checkCredential(d *decoded, cred *Credential) error {
+	if cred == nil {
+		return malformed("§7.2 step 6", "no stored credential record", nil)
+	}
+	if !bytes.Equal(d.rawID, cred.ID) {
+		return NewError(ErrIDMismatch, "§7.2 step 6", "rawId is not the stored credential's ID", nil)
+	}
+	if len(d.userHandle) != 0 && len(cred.UserHandle) != 0 && !bytes.Equal(d.userHandle, cred.UserHandle) {
+		return NewError(ErrNotAuthorized, "§7.2 step 6", "userHandle is not the stored credential's user handle", nil)
+	}
+	return nil
+}
+
+// verifySignature is §7.2 step 21: sig verifies over authData ‖ hash with
+// the record's public key.
+func (rp *RelyingParty) verifySignature(st *authState, cred *Credential, sig []byte) error {
 	key := &st.key
 	if err := cose.ParseKey(cred.PublicKey, key); err != nil {
-		return malformed("§7.2 step 23", "the stored credential public key is not a supported COSE_Key", err)
+		return malformed("§7.2 step 21", "the stored credential public key is not a supported COSE_Key", err)
 	}
 	// Direct calls, not a func value: through one, the variadic data slice
 	// escapes (one allocation per assertion).
 	var err error
-	if key.Alg == cose.RS1 && rp.algorithmAllowed(cose.RS1) {
+	if key.Alg == cose.RS1 && rp.AcceptsAlgorithm(cose.RS1) {
 		// A credential the policy registered with RS1 (TPM platforms) is
 		// verified with it too.
-		err = cosesig.VerifyAllowingRS1(key.Alg, key, sig, ad.Raw, st.hash[:])
+		err = rp.keyCache().VerifyAllowingRS1(key.Alg, key, sig, st.ad.Raw, st.hash[:])
 	} else {
-		err = cosesig.Verify(key.Alg, key, sig, ad.Raw, st.hash[:])
+		err = rp.keyCache().Verify(key.Alg, key, sig, st.ad.Raw, st.hash[:])
 	}
 	if err != nil {
-		return NewError(ErrNotAuthorized, "§7.2 step 23", "signature does not verify with the stored credential public key", err)
+		return NewError(ErrNotAuthorized, "§7.2 step 21", "signature does not verify with the stored credential public key", err)
 	}
-	// Step 24: the signature counter.
-	if (ad.SignCount != 0 || cred.SignCount != 0) && ad.SignCount <= cred.SignCount {
-		if rp.RejectSignCountRegression {
-			return NewError(ErrNotAuthorized, "§7.2 step 24", "signature counter did not increase: the authenticator may be cloned", nil)
-		}
-		out.CloneSuspected = true
-	}
+	return nil
+}
 
-	out.CredentialID = rawID
-	out.UserHandle = userHandle
+// fill is what the assertion reports (§7.2 steps 22-23).
+func (out *Assertion) fill(d *decoded, ad *authdata.AuthData, clone bool) {
+	out.CredentialID = d.rawID
+	out.UserHandle = d.userHandle
 	out.SignCount = ad.SignCount
+	out.CloneSuspected = clone
 	out.Flags = ad.Flags
 	out.UserVerified = ad.Flags.UserVerified()
 	out.BackupEligible = ad.Flags.BackupEligible()
 	out.BackupState = ad.Flags.BackedUp()
 	out.Extensions = ad.Extensions
 	out.AuthData = ad.Raw
-	out.ClientDataJSON = cdj
-	return nil
+	out.ClientDataJSON = d.clientDataJSON
+	out.ClientExtensionResults = d.extensions
+	out.Attachment = parseAttachment(&d.js.attachment)
+}
+
+// errSignCountRegressed is the error of §7.2 step 22 under
+// RejectSignCountRegression.
+var errSignCountRegressed = NewError(ErrNotAuthorized, "§7.2 step 22", "signature counter did not increase: the authenticator may be cloned", nil)
+
+// signCountRegressed reports whether an assertion's signature counter next
+// fails the check of §7.2 step 22 against the stored counter stored: either
+// is non-zero and next is not greater.
+func signCountRegressed(stored, next uint32) bool {
+	return (next != 0 || stored != 0) && next <= stored
+}
+
+// JudgeSignCount applies §7.2 step 22 to an assertion's counter next against
+// a stored counter stored, as VerifyAuthentication does: it reports whether
+// the authenticator may be cloned, or returns NotAuthorizedException when it
+// may and RejectSignCountRegression is set. A ceremony layer whose store
+// finds the stored counter changed since the assertion was verified (a
+// concurrent sign-in) judges the assertion again with it.
+func (rp *RelyingParty) JudgeSignCount(stored, next uint32) (cloneSuspected bool, err error) {
+	if !signCountRegressed(stored, next) {
+		return false, nil
+	}
+	if rp.RejectSignCountRegression {
+		return true, errSignCountRegressed
+	}
+	return true, nil
 }

@@ -166,6 +166,7 @@ func TestRegistrationErrorTable(t *testing.T) {
 		edit func(c *regCase, rp *webauthn.RelyingParty)
 		json func(c *regCase) []byte // overrides the response JSON
 		want string
+		spec string // the opening words of the §7.1 step that must fail
 	}{
 		{name: "ok", want: ""},
 		// Response JSON.
@@ -250,31 +251,31 @@ func TestRegistrationErrorTable(t *testing.T) {
 			return bytes.Replace(c.json(), []byte(b64u.EncodeToString(c.cdj)), []byte(std), 1)
 		}, want: invalid},
 		// Identity and type.
-		{name: "id differs from rawId", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.id = "AAAA" }, want: invalid},
+		{name: "id differs from rawId", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.id = "AAAA" }, want: invalid, spec: `Let response be credential.response`},
 		{name: "rawId differs from credential ID", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.id, c.rawID = "AAAA", "AAAA" }, want: invalid},
 		{name: "type not public-key", json: func(c *regCase) []byte {
 			return bytes.Replace(c.json(), []byte(`"public-key"`), []byte(`"Public-Key"`), 1)
 		}, want: invalid},
 		// clientDataJSON.
-		{name: "clientData type get", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.ClientData.Type = "webauthn.get" }, want: invalid},
+		{name: "clientData type get", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.ClientData.Type = "webauthn.get" }, want: invalid, spec: "Verify that the value of C.type is `webauthn.create`"},
 		{name: "clientData type other", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.ClientData.Type = "payment.create" }, want: invalid},
 		{name: "clientData malformed", json: func(c *regCase) []byte {
 			return bytes.Replace(c.json(), []byte(b64u.EncodeToString(c.reg.ClientDataJSON())), []byte(b64u.EncodeToString([]byte(`{"type":`))), 1)
 		}, want: invalid},
-		{name: "challenge", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.chal = []byte("another challenge") }, want: notFound},
+		{name: "challenge", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.chal = []byte("another challenge") }, want: notFound, spec: `Verify that the value of C.challenge equals`},
 		{name: "no challenge issued", edit: func(c *regCase, _ *webauthn.RelyingParty) {
 			c.reg.ClientData.Challenge, c.chal = []byte{}, []byte{}
 		}, want: notFound},
 		{name: "challenge prefix", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.chal = c.reg.ClientData.Challenge[:31] }, want: notFound},
 		{name: "origin scheme", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.ClientData.Origin = "http://example.org" }, want: origin},
-		{name: "origin port", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.ClientData.Origin = "https://example.org:8443" }, want: origin},
+		{name: "origin port", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.ClientData.Origin = "https://example.org:8443" }, want: origin, spec: `Verify that the value of C.origin`},
 		{name: "origin host", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.ClientData.Origin = "https://evil.example.org" }, want: origin},
 		{name: "origin explicit default port", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.ClientData.Origin = "https://example.org:443" }, want: origin},
 		{name: "origin port allowed", edit: func(c *regCase, rp *webauthn.RelyingParty) {
 			c.reg.ClientData.Origin = "https://example.org:8443"
 			rp.Origins = []string{"https://example.org:8443"}
 		}, want: ""},
-		{name: "crossOrigin not allowed", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.ClientData.CrossOrigin = true }, want: origin},
+		{name: "crossOrigin not allowed", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.ClientData.CrossOrigin = true }, want: origin, spec: `If C.crossOrigin is present`},
 		{name: "crossOrigin allowed", edit: func(c *regCase, rp *webauthn.RelyingParty) {
 			c.reg.ClientData.CrossOrigin = true
 			rp.AllowCrossOrigin = true
@@ -286,17 +287,17 @@ func TestRegistrationErrorTable(t *testing.T) {
 		{name: "topOrigin not allowed", edit: func(c *regCase, rp *webauthn.RelyingParty) {
 			c.reg.ClientData.CrossOrigin, c.reg.ClientData.TopOrigin = true, "https://evil.com"
 			rp.AllowCrossOrigin, rp.TopOrigins = true, []string{"https://example.com"}
-		}, want: origin},
+		}, want: origin, spec: `If C.topOrigin is present`},
 		{name: "topOrigin allowed", edit: func(c *regCase, rp *webauthn.RelyingParty) {
 			c.reg.ClientData.CrossOrigin, c.reg.ClientData.TopOrigin = true, "https://example.com"
 			rp.AllowCrossOrigin, rp.TopOrigins = true, []string{"https://example.com"}
 		}, want: ""},
 		// Attestation object and authenticator data.
-		{name: "attestationObject trailing bytes", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.obj = append(c.attObj(), 0) }, want: invalid},
+		{name: "attestationObject trailing bytes", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.obj = append(c.attObj(), 0) }, want: invalid, spec: `Perform CBOR decoding on the attestationObject`},
 		{name: "attestationObject duplicate key", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.obj = dupFmtObject(c.reg.AuthDataBytes()) }, want: invalid},
 		{name: "attStmt indefinite length", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.obj = indefiniteStmtObject(c.reg.AuthDataBytes()) }, want: invalid},
 		{name: "attStmt not a map", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.stmt = 1 }, want: invalid},
-		{name: "credential ID 1024 bytes", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.AuthData.CredentialID = longID }, want: invalid},
+		{name: "credential ID 1024 bytes", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.AuthData.CredentialID = longID }, want: invalid, spec: `Verify that the credentialId is &le; 1023 bytes`},
 		{name: "credential ID 1023 bytes", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.AuthData.CredentialID = longID[:1023] }, want: ""},
 		{name: "AT clear with data", edit: func(c *regCase, _ *webauthn.RelyingParty) {
 			c.reg.AuthData.ExactFlags, c.reg.AuthData.Flags = true, forge.FlagUP|forge.FlagUV
@@ -305,7 +306,7 @@ func TestRegistrationErrorTable(t *testing.T) {
 		{name: "extensions ok", edit: func(c *regCase, _ *webauthn.RelyingParty) {
 			c.reg.AuthData.Extensions = forge.Marshal(map[string]any{"credProtect": 2})
 		}, want: ""},
-		{name: "BS without BE", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.AuthData.Flags |= forge.FlagBS }, want: invalid},
+		{name: "BS without BE", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.AuthData.Flags |= forge.FlagBS }, want: invalid, spec: `verify that the authData/flags/BS bit is not`},
 		{name: "BE and BS ok", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.AuthData.Flags |= forge.FlagBS | forge.FlagBE }, want: ""},
 		{name: "COSE key malformed", edit: func(c *regCase, _ *webauthn.RelyingParty) {
 			k := c.reg.Cred.COSEParams()
@@ -326,17 +327,17 @@ func TestRegistrationErrorTable(t *testing.T) {
 			c.reg.AuthData.CredentialKey = forge.COSEKey{1: int64(4), 3: int64(5), -1: make([]byte, 32)}.Bytes()
 			rp.RPID = "example.com"
 		}, want: rpid},
-		{name: "rpIdHash", edit: func(c *regCase, rp *webauthn.RelyingParty) { rp.RPID = "example.com" }, want: rpid},
-		{name: "UP clear", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.AuthData.Flags = forge.FlagUV }, want: notSupp},
+		{name: "rpIdHash", edit: func(c *regCase, rp *webauthn.RelyingParty) { rp.RPID = "example.com" }, want: rpid, spec: `Verify that the rpIdHash in authData`},
+		{name: "UP clear", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.AuthData.Flags = forge.FlagUV }, want: notSupp, spec: `If options.mediation is not set to conditional`},
 		{name: "UV required", edit: func(c *regCase, rp *webauthn.RelyingParty) {
 			c.reg.AuthData.Flags = forge.FlagUP
 			rp.RequireUserVerification = true
-		}, want: notSupp},
+		}, want: notSupp, spec: `requires user verification for this registration`},
 		{name: "UV not required", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.reg.AuthData.Flags = forge.FlagUP }, want: ""},
-		{name: "alg not allowed", edit: func(c *regCase, rp *webauthn.RelyingParty) { rp.Algorithms = []cose.Algorithm{cose.RS256, cose.EdDSA} }, want: notSupp},
+		{name: "alg not allowed", edit: func(c *regCase, rp *webauthn.RelyingParty) { rp.Algorithms = []cose.Algorithm{cose.RS256, cose.EdDSA} }, want: notSupp, spec: `Verify that the "alg" parameter`},
 		{name: "alg allowed", edit: func(c *regCase, rp *webauthn.RelyingParty) { rp.Algorithms = []cose.Algorithm{cose.RS256, cose.ES256} }, want: ""},
 		// Formats and statements.
-		{name: "fmt unknown", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.format = "foo" }, want: notSupp},
+		{name: "fmt unknown", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.format = "foo" }, want: notSupp, spec: `Determine the attestation statement format`},
 		{name: "fmt wrong case", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.format, c.stmt = "Packed", c.reg.PackedSelf() }, want: notSupp},
 		{name: "fmt None", edit: func(c *regCase, _ *webauthn.RelyingParty) { c.format = "None" }, want: notSupp},
 		{name: "fmt not in policy", edit: func(c *regCase, rp *webauthn.RelyingParty) {
@@ -350,7 +351,7 @@ func TestRegistrationErrorTable(t *testing.T) {
 			sig[len(sig)-1] ^= 1
 			s["sig"] = sig
 			c.format, c.stmt = "packed", s
-		}, want: notSupp},
+		}, want: notSupp, spec: `Verify that attStmt is a correct attestation statement`},
 		{name: "packed missing sig", edit: func(c *regCase, _ *webauthn.RelyingParty) {
 			s := c.reg.PackedSelf()
 			delete(s, "sig")
@@ -363,10 +364,10 @@ func TestRegistrationErrorTable(t *testing.T) {
 		}, want: notSupp},
 		{name: "type not acceptable", edit: func(c *regCase, rp *webauthn.RelyingParty) {
 			rp.Attestation.Types = []attestation.Type{attestation.TypeBasic}
-		}, want: notSupp},
+		}, want: notSupp, spec: `Assess the attestation trustworthiness`},
 		{name: "trusted attestation required", edit: func(c *regCase, rp *webauthn.RelyingParty) {
 			rp.Attestation.RequireTrustedAttestation = true
-		}, want: notSupp},
+		}, want: notSupp, spec: `Assess the attestation trustworthiness`},
 		// Policy.
 		{name: "disabled", edit: func(c *regCase, rp *webauthn.RelyingParty) { rp.Disabled = true }, want: webauthn.ExceptionNotEnabled},
 		{name: "no RPID", edit: func(c *regCase, rp *webauthn.RelyingParty) { rp.RPID = "" }, want: webauthn.ExceptionConfigurationMissing},
@@ -384,7 +385,9 @@ func TestRegistrationErrorTable(t *testing.T) {
 				js = tt.json(c)
 			}
 			var out webauthn.Registration
-			checkErr(t, rp.VerifyRegistration(js, c.challenge(), &out), tt.want)
+			err := rp.VerifyRegistration(js, c.challenge(), &out)
+			checkErr(t, err, tt.want)
+			checkStep(t, err, "§7.1", tt.spec)
 		})
 	}
 }
@@ -490,44 +493,45 @@ func TestAuthenticationErrorTable(t *testing.T) {
 		json  func(a *authCase) []byte
 		want  string
 		clone bool
+		spec  string // the opening words of the §7.2 step that must fail
 	}{
 		{name: "ok", want: ""},
 		{name: "userHandle null", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) { a.userHandle = "null" }, want: ""},
 		{name: "userHandle absent", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) { a.userHandle = "" }, want: ""},
 		{name: "userHandle other user", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) {
 			a.userHandle = `"` + b64u.EncodeToString([]byte("user-2")) + `"`
-		}, want: notAuth},
+		}, want: notAuth, spec: `Identify the user being authenticated`},
 		{name: "userHandle number", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) { a.userHandle = "1" }, want: invalid},
-		{name: "malformed JSON", json: func(a *authCase) []byte { return a.json()[1:] }, want: invalid},
+		{name: "malformed JSON", json: func(a *authCase) []byte { return a.json()[1:] }, want: invalid, spec: `Let response be credential.response`},
 		{name: "missing signature", json: func(a *authCase) []byte {
 			return bytes.Replace(a.json(), []byte(`"signature"`), []byte(`"sig"`), 1)
 		}, want: invalid},
 		{name: "credential ID not stored one", edit: func(_ *authCase, cred *webauthn.Credential, _ *webauthn.RelyingParty) { cred.ID = []byte("other") }, want: invalid},
 		{name: "clientData type create", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) {
 			a.clientData.Type = "webauthn.create"
-		}, want: invalid},
+		}, want: invalid, spec: "is the string `webauthn.get`"},
 		{name: "challenge", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) {
 			a.clientData.Challenge = []byte("x")
-		}, want: notFound},
+		}, want: notFound, spec: `Verify that the value of C.challenge equals`},
 		{name: "origin", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) {
 			a.clientData.Origin = "https://example.org:444"
-		}, want: origin},
-		{name: "crossOrigin", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) { a.clientData.CrossOrigin = true }, want: origin},
+		}, want: origin, spec: `Verify that the value of C.origin`},
+		{name: "crossOrigin", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) { a.clientData.CrossOrigin = true }, want: origin, spec: `If C.crossOrigin is present`},
 		{name: "topOrigin", edit: func(a *authCase, _ *webauthn.Credential, rp *webauthn.RelyingParty) {
 			a.clientData.CrossOrigin, a.clientData.TopOrigin = true, "https://evil.com"
 			rp.AllowCrossOrigin = true
-		}, want: origin},
+		}, want: origin, spec: `If C.topOrigin is present`},
 		{name: "authData truncated", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) {
 			a.authData.ExactFlags, a.authData.Flags = true, forge.FlagUP|forge.FlagED
-		}, want: invalid},
-		{name: "BS without BE", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) { a.authData.Flags |= forge.FlagBS }, want: invalid},
-		{name: "rpIdHash", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) { a.authData.RPID = "example.com" }, want: rpid},
-		{name: "UP clear", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) { a.authData.Flags = forge.FlagUV }, want: notAuth},
+		}, want: invalid, spec: `Let cData, authData and sig denote`},
+		{name: "BS without BE", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) { a.authData.Flags |= forge.FlagBS }, want: invalid, spec: `verify that the authData/flags/BS bit is not`},
+		{name: "rpIdHash", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) { a.authData.RPID = "example.com" }, want: rpid, spec: `Verify that the rpIdHash in authData`},
+		{name: "UP clear", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) { a.authData.Flags = forge.FlagUV }, want: notAuth, spec: `Verify that the UP bit`},
 		{name: "UV required", edit: func(a *authCase, _ *webauthn.Credential, rp *webauthn.RelyingParty) {
 			a.authData.Flags = forge.FlagUP
 			rp.RequireUserVerification = true
-		}, want: notAuth},
-		{name: "BE set, stored not eligible", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) { a.authData.Flags |= forge.FlagBE }, want: notAuth},
+		}, want: notAuth, spec: `Determine whether user verification is required`},
+		{name: "BE set, stored not eligible", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) { a.authData.Flags |= forge.FlagBE }, want: notAuth, spec: `If the credential backup state is used`},
 		{name: "BE clear, stored eligible", edit: func(_ *authCase, cred *webauthn.Credential, _ *webauthn.RelyingParty) { cred.BackupEligible = true }, want: notAuth},
 		{name: "BE unknown", edit: func(a *authCase, cred *webauthn.Credential, _ *webauthn.RelyingParty) {
 			a.authData.Flags |= forge.FlagBE
@@ -537,7 +541,7 @@ func TestAuthenticationErrorTable(t *testing.T) {
 			a.authData.Flags |= forge.FlagBE | forge.FlagBS
 			cred.BackupEligible = true
 		}, want: ""},
-		{name: "bad signature", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) { a.badSig = true }, want: notAuth},
+		{name: "bad signature", edit: func(a *authCase, _ *webauthn.Credential, _ *webauthn.RelyingParty) { a.badSig = true }, want: notAuth, spec: `Using credentialRecord.publicKey`},
 		{name: "other key", edit: func(_ *authCase, cred *webauthn.Credential, _ *webauthn.RelyingParty) {
 			cred.PublicKey = forge.New("other").Key("cred", cose.ES256).COSE()
 		}, want: notAuth},
@@ -546,7 +550,7 @@ func TestAuthenticationErrorTable(t *testing.T) {
 		{name: "sign count regression rejected", edit: func(a *authCase, _ *webauthn.Credential, rp *webauthn.RelyingParty) {
 			a.authData.SignCount = 3
 			rp.RejectSignCountRegression = true
-		}, want: notAuth},
+		}, want: notAuth, spec: `If authData.signCount is nonzero`},
 		{name: "sign counts both zero", edit: func(a *authCase, cred *webauthn.Credential, rp *webauthn.RelyingParty) {
 			a.authData.SignCount, cred.SignCount = 0, 0
 			rp.RejectSignCountRegression = true
@@ -573,6 +577,7 @@ func TestAuthenticationErrorTable(t *testing.T) {
 			var out webauthn.Assertion
 			err := rp.VerifyAuthentication(js, issued, cred, &out)
 			checkErr(t, err, tt.want)
+			checkStep(t, err, "§7.2", tt.spec)
 			if err == nil {
 				if out.CloneSuspected != tt.clone {
 					t.Errorf("CloneSuspected = %v", out.CloneSuspected)

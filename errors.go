@@ -20,6 +20,10 @@ const (
 	ExceptionInternalError          = "InternalErrorException"
 )
 
+// stepPolicy is the Step of an error raised before any numbered step runs:
+// the RelyingParty itself cannot run a ceremony (see RelyingParty.Check).
+const stepPolicy = "RelyingParty"
+
 // Error is the one error type of the ceremonies: the Cognito exception the same
 // fault gets, the spec step that failed, a reason a developer can act on, and the
 // cause. errors.Is matches both the fault sentinel (ErrOriginNotAllowed, …) and the
@@ -27,7 +31,11 @@ const (
 // *Error and, through Unwrap, the causes' own types.
 type Error struct {
 	exception string
-	// Step is the W3C WebAuthn Level 3 step, e.g. "§7.1 step 9".
+	// Step is the W3C WebAuthn Level 3 (Recommendation) step that failed,
+	// numbered as the published §7.1 and §7.2 lists are, e.g. "§7.1 step 9"
+	// for the origin; a section ("§5.4") for a fault in issuing options; or
+	// the component that refused before any step ran ("RelyingParty",
+	// "ChallengeStore", "Lifecycle", "Handler").
 	Step string
 	// Reason says what was wrong in terms of the input.
 	Reason string

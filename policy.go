@@ -1,12 +1,16 @@
 package webauthn
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/passkeykit/webauthn/attestation"
 	"github.com/passkeykit/webauthn/clientdata"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/cose/cosesig"
 	"github.com/passkeykit/webauthn/trust"
 )
 
@@ -26,20 +30,20 @@ const MaxResponseSize = 256 << 10
 // afterwards; a RelyingParty is then safe for concurrent use. It must not be
 // copied after first use.
 type RelyingParty struct {
-	// RPID is the relying party ID (§5.1.2, §7.1 step 14, §7.2 step 16), e.g.
+	// RPID is the relying party ID (§5.1.2, §7.1 step 14, §7.2 step 15), e.g.
 	// "example.org". Empty: every ceremony fails with
 	// WebAuthnConfigurationMissingException.
 	RPID string
 
 	// Origins are the origins clientData.origin must equal exactly
-	// (§7.1 step 9, §7.2 step 13), e.g. "https://example.org" or
+	// (§7.1 step 9, §7.2 step 12), e.g. "https://example.org" or
 	// "https://login.example.org:8443" or "android:apk-key-hash:…". Scheme,
 	// host and port are compared byte for byte, never as host only.
 	Origins []string
 
 	// AllowCrossOrigin accepts responses made inside a cross-origin iframe
 	// (clientData.crossOrigin true, or a topOrigin present; §7.1 steps 10-11,
-	// §7.2 steps 14-15). TopOrigins lists the top-level origins accepted
+	// §7.2 steps 13-14). TopOrigins lists the top-level origins accepted
 	// then; a topOrigin not in it is rejected.
 	AllowCrossOrigin bool
 	TopOrigins       []string
@@ -50,8 +54,10 @@ type RelyingParty struct {
 	// register RS1 credentials); list the algorithms to exclude it.
 	Algorithms []cose.Algorithm
 
-	// RequireUserVerification requires the UV flag (§7.1 step 16, §7.2 step 18),
-	// as userVerification "required" does.
+	// RequireUserVerification requires the UV flag in every ceremony (§7.1
+	// step 16, §7.2 step 17), as userVerification "required" does. A
+	// ceremony may require it where this is false (RegistrationParams,
+	// AuthenticationParams), never the other way round.
 	RequireUserVerification bool
 
 	// Attestation is the registration attestation policy (§7.1 steps 21-25).
@@ -62,7 +68,7 @@ type RelyingParty struct {
 
 	// RejectSignCountRegression fails an assertion whose signature counter
 	// is not greater than the stored one when either is non-zero (§7.2 step
-	// 24) with NotAuthorizedException. When false the assertion is accepted
+	// 22) with NotAuthorizedException. When false the assertion is accepted
 	// and Assertion.CloneSuspected is set.
 	RejectSignCountRegression bool
 
@@ -75,16 +81,43 @@ type RelyingParty struct {
 	// ceremony of this RelyingParty.
 	Verifier *trust.Verifier
 
+	// Keys converts each credential public key once for the signature
+	// checks of §7.2 step 21 and holds the result. Nil: a cache owned by
+	// this RelyingParty (bounded by cosesig.MaxCachedKeys). There is no
+	// process-wide cache.
+	Keys *cosesig.KeyCache
+
 	// MaxResponseSize is the largest response JSON accepted, in bytes; zero
 	// means MaxResponseSize. Larger input is InvalidParameterException.
 	MaxResponseSize int
 
 	once     sync.Once
 	verifier *trust.Verifier
+	keys     cosesig.KeyCache
+	rpIDSum  atomic.Pointer[rpIDSum]
+}
+
+// rpIDSum is an RP ID and its SHA-256, computed once per RelyingParty
+// rather than on every call (§7.1 step 14, §7.2 step 15).
+type rpIDSum struct {
+	id  string
+	sum [sha256.Size]byte
+}
+
+// rpIDHashIs reports whether h is SHA-256 of rp.RPID. The hash is kept in
+// rp, so two relying parties used alternately in one process never evict
+// each other's.
+func (rp *RelyingParty) rpIDHashIs(h []byte) bool {
+	c := rp.rpIDSum.Load()
+	if c == nil || c.id != rp.RPID {
+		c = &rpIDSum{id: rp.RPID, sum: sha256.Sum256([]byte(rp.RPID))}
+		rp.rpIDSum.Store(c)
+	}
+	return bytes.Equal(h, c.sum[:])
 }
 
 // AttestationPolicy is what the relying party accepts as attestation
-// (§7.1 steps 21-25). The zero value accepts every known format and type
+// (§7.1 steps 21-24). The zero value accepts every known format and type
 // without judging chains against roots (every signature and certificate
 // requirement inside a statement is still checked).
 type AttestationPolicy struct {
@@ -99,8 +132,12 @@ type AttestationPolicy struct {
 	Anchors trust.Source
 	// RequireTrustedAttestation fails registrations whose attestation chain
 	// was not judged against an anchor from Anchors (so also self and none
-	// attestation) with WebAuthnCredentialNotSupportedException (§7.1 step 25).
+	// attestation) with WebAuthnCredentialNotSupportedException (§7.1 step 24).
 	RequireTrustedAttestation bool
+	// RequireRegisteredTPMManufacturer fails tpm attestations whose AIK
+	// certificate names a TPM manufacturer absent from the TCG vendor
+	// registry (§8.3.1; attestation.Options.RequireRegisteredTPMManufacturer).
+	RequireRegisteredTPMManufacturer bool
 	// InsecureAllowSoftwareAndroidKey accepts android-key attestations whose
 	// key properties are enforced only in software (§8.4).
 	InsecureAllowSoftwareAndroidKey bool
@@ -109,8 +146,10 @@ type AttestationPolicy struct {
 	SafetyNetWindow time.Duration
 }
 
-// now returns the policy's time.
-func (rp *RelyingParty) now() time.Time {
+// Now returns the time of rp's Clock, or time.Now when it has none: the one
+// place the package reads the clock, and the time certificates are judged
+// at and challenges expire by in the ceremony layer.
+func (rp *RelyingParty) Now() time.Time {
 	if rp.Clock != nil {
 		return rp.Clock()
 	}
@@ -128,6 +167,24 @@ func (rp *RelyingParty) chainVerifier() *trust.Verifier {
 	return rp.verifier
 }
 
+// keyCache returns Keys or the RelyingParty's own cache.
+func (rp *RelyingParty) keyCache() *cosesig.KeyCache {
+	if rp.Keys != nil {
+		return rp.Keys
+	}
+	return &rp.keys
+}
+
+// ResetCaches empties the caches rp verifies with: its certificate and
+// chain-link cache and its credential key cache. A benchmark of cold
+// verification calls it; a server never needs to.
+func (rp *RelyingParty) ResetCaches() {
+	if c := rp.chainVerifier().Cache; c != nil {
+		c.Reset()
+	}
+	rp.keyCache().Reset()
+}
+
 func (rp *RelyingParty) maxResponseSize() int {
 	if rp.MaxResponseSize > 0 {
 		return rp.MaxResponseSize
@@ -135,20 +192,27 @@ func (rp *RelyingParty) maxResponseSize() int {
 	return MaxResponseSize
 }
 
-// check applies the checks every ceremony starts with.
-func (rp *RelyingParty) check(step string) error {
-	if rp.Disabled {
-		return NewError(ErrNotEnabled, step, "the relying party policy disables passkeys", nil)
-	}
-	if rp.RPID == "" {
-		return NewError(ErrConfigurationMissing, step, "RelyingParty.RPID is empty", nil)
+// Check reports whether rp can run a ceremony at all: it fails with
+// WebAuthnNotEnabledException when Disabled and
+// WebAuthnConfigurationMissingException when RPID is empty (or rp is nil).
+// Every verification starts with it; a ceremony layer calls it before it
+// issues a challenge.
+func (rp *RelyingParty) Check() error {
+	switch {
+	case rp == nil:
+		return NewError(ErrConfigurationMissing, stepPolicy, "no RelyingParty is configured", nil)
+	case rp.Disabled:
+		return NewError(ErrNotEnabled, stepPolicy, "the relying party policy disables passkeys", nil)
+	case rp.RPID == "":
+		return NewError(ErrConfigurationMissing, stepPolicy, "RelyingParty.RPID is empty", nil)
 	}
 	return nil
 }
 
-// algorithmAllowed reports whether a credential algorithm is acceptable
-// (§7.1 step 20).
-func (rp *RelyingParty) algorithmAllowed(a cose.Algorithm) bool {
+// AcceptsAlgorithm reports whether a credential may use the COSE algorithm a
+// under rp.Algorithms (§7.1 step 20): what a ceremony layer may offer in
+// pubKeyCredParams.
+func (rp *RelyingParty) AcceptsAlgorithm(a cose.Algorithm) bool {
 	if len(rp.Algorithms) == 0 {
 		return true
 	}
@@ -189,10 +253,9 @@ func (p *AttestationPolicy) typeAllowed(t attestation.Type) bool {
 	return false
 }
 
-// verifyClientData applies §7.1 steps 7-11 (§7.2 steps 11-15) to a parsed
+// verifyClientData applies §7.1 steps 7-11 (§7.2 steps 10-14) to a parsed
 // clientDataJSON: the ceremony's type, the challenge, the origin, crossOrigin
-// and topOrigin. sec is "§7.1" or "§7.2"; first is the step number of the
-// type check.
+// and topOrigin; steps names them in that order.
 func (rp *RelyingParty) verifyClientData(cd *clientdata.ClientData, typ string, challenge []byte, steps *[5]string) error {
 	if !cd.TypeIs(typ) {
 		return NewError(ErrClientDataType, steps[0], "clientData type is not "+typ, nil)

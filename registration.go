@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"sync"
-	"sync/atomic"
 
 	"github.com/passkeykit/webauthn/attestation"
 	"github.com/passkeykit/webauthn/authdata"
@@ -92,6 +91,23 @@ func (r *Registration) Clone() *Registration {
 	return &c
 }
 
+// Record returns the credential record to store for this registration
+// (§7.1 step 27): every field a sign-in needs, copied so that r can be
+// reused, owned by the account with user handle userHandle (which must be
+// the user.id the registration was started with; it is required, since it is
+// how a record shows which account it belongs to).
+func (r *Registration) Record(userHandle []byte) Credential {
+	return Credential{
+		ID:             bytes.Clone(r.CredentialID),
+		PublicKey:      bytes.Clone(r.PublicKey),
+		SignCount:      r.SignCount,
+		BackupEligible: r.BackupEligible,
+		BackupState:    r.BackupState,
+		UserHandle:     bytes.Clone(userHandle),
+		Transports:     r.Transports,
+	}
+}
+
 // grow returns a buffer of length n, reusing *buf's storage when it is large
 // enough.
 func grow(buf *[]byte, n int) []byte {
@@ -100,6 +116,26 @@ func grow(buf *[]byte, n int) []byte {
 	}
 	*buf = (*buf)[:n]
 	return *buf
+}
+
+// RegistrationParams are what the relying party asked for in one
+// registration ceremony's options (§7.1 step 1, §5.4): the checks of §7.1
+// that depend on the options rather than on the RelyingParty.
+type RegistrationParams struct {
+	// Challenge is the challenge issued in the options (§7.1 step 8).
+	Challenge []byte
+	// UserVerification requires the UV flag (§7.1 step 16) when the options
+	// asked for userVerification "required"; RelyingParty.
+	// RequireUserVerification requires it whatever this says.
+	UserVerification bool
+	// Algorithms are the pubKeyCredParams the options offered (§7.1 step
+	// 20): the credential's algorithm must be one of them and be accepted
+	// by RelyingParty.Algorithms. Empty: RelyingParty.Algorithms alone.
+	Algorithms []cose.Algorithm
+	// Conditional says the options were used with mediation "conditional"
+	// (§7.1 step 15, §5.1.3): a response with the UP flag clear is then
+	// accepted. Only a ceremony started for conditional mediation may set it.
+	Conditional bool
 }
 
 // §7.1 step names.
@@ -126,31 +162,41 @@ var regClientDataSteps = [5]string{"§7.1 step 7", "§7.1 step 8", "§7.1 step 9
 //   - steps 9-11, origin, crossOrigin, topOrigin (WebAuthnOriginNotAllowedException);
 //   - step 13, the attestation object and authenticator data malformed, AT
 //     clear, AT or ED disagreeing with the data, BS without BE (step 17),
-//     a credential ID over 1023 bytes (step 26), rawId differing from the
+//     a credential ID over 1023 bytes (step 25), rawId differing from the
 //     attested credential ID, a malformed credential public key
 //     (InvalidParameterException);
 //   - step 14, rpIdHash (WebAuthnRelyingPartyMismatchException);
 //   - steps 15-16, UP clear, UV clear when required; step 20, a key type or
-//     algorithm not supported or not in Algorithms; step 22, an unknown,
-//     wrongly-cased or unacceptable fmt; step 23, any fault inside the
-//     attestation statement; steps 24-25, an attestation type not
-//     acceptable or an unjudged chain when RequireTrustedAttestation
-//     (WebAuthnCredentialNotSupportedException).
+//     algorithm not supported or not in Algorithms; step 21, an unknown,
+//     wrongly-cased or unacceptable fmt; step 22, any fault inside the
+//     attestation statement; step 24, an attestation type not acceptable
+//     or an unjudged chain when RequireTrustedAttestation
+//     (WebAuthnCredentialNotSupportedException); step 23, a trust anchor
+//     source that fails (InternalErrorException).
 //
 // Steps the caller owns: issuing and consuming the challenge (§7.1 step 8 is
 // checked here against the bytes given), and that the credential ID is not
 // registered yet (step 26). On error *out is reset (its buffer is kept for
 // reuse). A panic inside is returned as InternalErrorException.
-func (rp *RelyingParty) VerifyRegistration(response, challenge []byte, out *Registration) (err error) {
+func (rp *RelyingParty) VerifyRegistration(response, challenge []byte, out *Registration) error {
+	p := RegistrationParams{Challenge: challenge}
+	return rp.VerifyRegistrationParams(response, &p, out)
+}
+
+// VerifyRegistrationParams is VerifyRegistration for a ceremony whose
+// options asked for more than the RelyingParty requires: user verification
+// (§7.1 step 16), a subset of the algorithms (step 20), or conditional
+// mediation (step 15). A ceremony layer that kept the options calls it.
+func (rp *RelyingParty) VerifyRegistrationParams(response []byte, p *RegistrationParams, out *Registration) (err error) {
 	defer func() {
-		if p := recover(); p != nil {
-			err = NewError(ErrInternal, "§7.1", "internal error", panicError(p))
+		if r := recover(); r != nil {
+			err = NewError(ErrInternal, "§7.1", "internal error", panicError(r))
 		}
 		if err != nil {
 			*out = Registration{buf: out.buf[:0]}
 		}
 	}()
-	return rp.verifyRegistration(response, challenge, out)
+	return rp.verifyRegistration(response, p, out)
 }
 
 // panicError turns a recovered value into an error cause.
@@ -173,6 +219,7 @@ func malformed(step, reason string, cause error) error {
 // by one. It is pooled; nothing in it outlives the call except what the
 // Registration copies out (slices of its buffer, the trust path).
 type regState struct {
+	d    decoded
 	hash [sha256.Size]byte
 	obj  attestation.Object
 	ad   authdata.AuthData
@@ -184,169 +231,174 @@ type regState struct {
 
 var regStates = sync.Pool{New: func() any { return new(regState) }}
 
-func (rp *RelyingParty) verifyRegistration(response, challenge []byte, out *Registration) error {
-	if err := rp.check("§7.1"); err != nil {
-		return err
-	}
+// verifyRegistration is §7.1, one call or check per step; steps 1-2 (the
+// options and create()) are the caller's, and the steps the caller owns are
+// named where they fall.
+func (rp *RelyingParty) verifyRegistration(response []byte, p *RegistrationParams, out *Registration) error {
 	st := regStates.Get().(*regState)
 	defer func() {
 		*st = regState{}
 		regStates.Put(st)
 	}()
 	buf := out.buf[:0]
-	*out = Registration{buf: buf}
+	*out = Registration{}
 
-	// Steps 3-4: the response is an AuthenticatorAttestationResponse, its
-	// members well-formed.
-	if len(response) > rp.maxResponseSize() {
-		return malformed("§7.1 step 3", "response JSON too large", ErrResponseTooLarge)
-	}
-	var js responseJSON
-	if err := parseResponse(response, ceremonyRegistration, &js); err != nil {
-		return malformed("§7.1 step 3", "response JSON is not a RegistrationResponseJSON", err)
-	}
-	n := len(js.extensions)
-	for _, s := range [...]*jstr{&js.clientDataJSON, &js.attestationObject, &js.rawID, &js.id} {
-		m, ok := decodedSize(s)
-		if !ok {
-			return malformed("§7.1 step 3", "a binary member is not base64url", ErrResponseBase64)
-		}
-		n += m
-	}
-	rest := grow(&buf, n)
+	// Steps 3-4: the response and its members (decode), the extension
+	// results kept for step 28.
+	d := &st.d
+	_, err := rp.decode(response, ceremonyRegistration, decodeAll, &buf, d)
 	out.buf = buf
-	var cdj, attObj, rawID, id []byte
-	var ok bool
-	if cdj, ok = decodeB64(&rest, &js.clientDataJSON); !ok {
-		return malformed("§7.1 step 5", "response.clientDataJSON is not base64url", ErrResponseBase64)
+	if err != nil {
+		return err
 	}
-	if attObj, ok = decodeB64(&rest, &js.attestationObject); !ok {
-		return malformed("§7.1 step 13", "response.attestationObject is not base64url", ErrResponseBase64)
-	}
-	if rawID, ok = decodeB64(&rest, &js.rawID); !ok {
-		return malformed("§7.1 step 3", "rawId is not base64url", ErrResponseBase64)
-	}
-	if id, ok = decodeB64(&rest, &js.id); !ok {
-		return malformed("§7.1 step 3", "id is not base64url", ErrResponseBase64)
-	}
-	if !bytes.Equal(id, rawID) {
-		return NewError(ErrIDMismatch, "§7.1 step 3", "id is not the base64url encoding of rawId", nil)
-	}
-	if !js.typ.is("public-key") {
-		return NewError(ErrCredentialType, "§7.1 step 3", `credential type is not "public-key"`, nil)
-	}
-	if js.extensions != nil {
-		out.ClientExtensionResults = rest[:len(js.extensions):len(js.extensions)]
-		copy(out.ClientExtensionResults, js.extensions)
-		out.CredPropsRK, out.HasCredProps = credProps(js.extensions)
-	}
-	out.Transports = parseTransports(js.transports)
-	out.Attachment = parseAttachment(&js.attachment)
-
-	// Steps 5-6: parse clientDataJSON (§5.8.1).
+	// Steps 5-6: clientDataJSON.
 	var cd clientdata.ClientData
-	if err := clientdata.Parse(cdj, &cd); err != nil {
-		return malformed("§7.1 step 6", "clientDataJSON is malformed", err)
+	if err := parseClientData(d.clientDataJSON, &regDecodeSteps, &cd); err != nil {
+		return err
 	}
 	// Steps 7-11: type, challenge, origin, crossOrigin, topOrigin.
-	if err := rp.verifyClientData(&cd, "webauthn.create", challenge, &regClientDataSteps); err != nil {
+	if err := rp.verifyClientData(&cd, "webauthn.create", p.Challenge, &regClientDataSteps); err != nil {
 		return err
 	}
 	// Step 12: hash.
-	st.hash = sha256.Sum256(cdj)
-
-	// Step 13: decode the attestation object and the authenticator data.
-	obj := &st.obj
-	if err := attestation.ParseObject(attObj, obj); err != nil {
-		return malformed("§7.1 step 13", "attestationObject is malformed", err)
+	st.hash = sha256.Sum256(d.clientDataJSON)
+	// Step 13: the attestation object, the authenticator data, the key.
+	keyErr, err := st.parseAttestation(d)
+	if err != nil {
+		return err
 	}
-	ad := &st.ad
-	if err := authdata.Parse(obj.AuthData, ad); err != nil {
-		return malformed("§7.1 step 13", "authData is malformed", err)
-	}
-	if !ad.Flags.HasAttestedCredentialData() {
-		return malformed("§7.1 step 13", "authData has no attested credential data (AT clear)", authdata.ErrAttestedDataMissing)
-	}
-	if !bytes.Equal(rawID, ad.CredentialID) {
-		return NewError(ErrIDMismatch, "§7.1 step 13", "rawId is not the attested credential ID", nil)
-	}
-	key := &st.key
-	keyErr := cose.ParseKey(ad.CredentialPublicKey, key)
-	if keyErr != nil && !cose.IsUnsupported(keyErr) {
-		return malformed("§7.1 step 13", "credential public key is malformed", keyErr)
-	}
-
+	ad, key := &st.ad, &st.key
 	// Step 14: rpIdHash.
-	if !rpIDHashIs(ad.RPIDHash, rp.RPID) {
+	if !rp.rpIDHashIs(ad.RPIDHash) {
 		return NewError(ErrRPIDMismatch, "§7.1 step 14", "rpIdHash is not SHA-256 of the RP ID", nil)
 	}
-	// Steps 15-16: UP, UV.
-	if !ad.Flags.UserPresent() {
+	// Step 15: UP, unless the ceremony was conditional.
+	if !ad.Flags.UserPresent() && !p.Conditional {
 		return NewError(ErrCredentialNotSupported, "§7.1 step 15", "user presence (UP) flag is clear", nil)
 	}
-	if rp.RequireUserVerification && !ad.Flags.UserVerified() {
+	// Step 16: UV when required.
+	if (rp.RequireUserVerification || p.UserVerification) && !ad.Flags.UserVerified() {
 		return NewError(ErrCredentialNotSupported, "§7.1 step 16", "user verification is required and the UV flag is clear", nil)
 	}
-	// Step 17 (BS without BE) was rejected by authdata.Parse; steps 18-19
+	// Step 17 (BS without BE) was step 13's (authdata.Parse); steps 18-19
 	// (backup policy) are the caller's, from BackupEligible and BackupState.
+	// Step 20: the credential algorithm, one the options offered.
+	if err := rp.checkAlgorithm(key, keyErr, p.Algorithms); err != nil {
+		return err
+	}
+	// Steps 21-24: format, statement, anchors, trustworthiness.
+	if err := rp.verifyStatement(st); err != nil {
+		return err
+	}
+	// Step 25 (credential ID length) was step 13's (authdata.Parse); step
+	// 26 (not registered yet) is the caller's. Step 27: the credential
+	// record; step 28: extension outputs, reported, not judged.
+	out.fill(d, st)
+	return nil
+}
 
-	// Step 20: the credential algorithm.
+// parseAttestation is §7.1 step 13: CBOR-decode the attestation object, the
+// authenticator data (which also rejects BS without BE, step 17, and a
+// credential ID over 1023 bytes, step 25) and the credential public key. A
+// well-formed key of a type or algorithm package cose does not support is
+// returned as keyErr, for step 20 to refuse after steps 14-16.
+func (st *regState) parseAttestation(d *decoded) (keyErr, err error) {
+	if err := attestation.ParseObject(d.attestationObject, &st.obj); err != nil {
+		return nil, malformed("§7.1 step 13", "attestationObject is malformed", err)
+	}
+	ad := &st.ad
+	if err := authdata.Parse(st.obj.AuthData, ad); err != nil {
+		switch {
+		case errors.Is(err, authdata.ErrCredentialIDTooLong):
+			return nil, malformed("§7.1 step 25", "credential ID is longer than 1023 bytes", err)
+		case errors.Is(err, authdata.ErrBackupStateWithoutBE):
+			return nil, malformed("§7.1 step 17", "BS flag set while BE is clear", err)
+		}
+		return nil, malformed("§7.1 step 13", "authData is malformed", err)
+	}
+	if !ad.Flags.HasAttestedCredentialData() {
+		return nil, malformed("§7.1 step 13", "authData has no attested credential data (AT clear)", authdata.ErrAttestedDataMissing)
+	}
+	if !bytes.Equal(d.rawID, ad.CredentialID) {
+		return nil, NewError(ErrIDMismatch, "§7.1 step 13", "rawId is not the attested credential ID", nil)
+	}
+	keyErr = cose.ParseKey(ad.CredentialPublicKey, &st.key)
+	if keyErr != nil && !cose.IsUnsupported(keyErr) {
+		return nil, malformed("§7.1 step 13", "credential public key is malformed", keyErr)
+	}
+	return keyErr, nil
+}
+
+// checkAlgorithm is §7.1 step 20: the credential public key is of a
+// supported type and its algorithm is one rp accepts and the options
+// offered.
+func (rp *RelyingParty) checkAlgorithm(key *cose.Key, keyErr error, offeredAlgs []cose.Algorithm) error {
 	if keyErr != nil {
 		return NewError(ErrCredentialNotSupported, "§7.1 step 20", "credential public key type or algorithm is not supported", keyErr)
 	}
-	if !rp.algorithmAllowed(key.Alg) {
-		return NewError(ErrCredentialNotSupported, "§7.1 step 20", "credential algorithm "+key.Alg.String()+" is not one the relying party accepts", nil)
+	if !rp.AcceptsAlgorithm(key.Alg) || !offered(offeredAlgs, key.Alg) {
+		return NewError(ErrCredentialNotSupported, "§7.1 step 20", "credential algorithm "+key.Alg.String()+" is not one the relying party offered", nil)
 	}
-	// Step 21: extension outputs are reported, not judged.
+	return nil
+}
 
-	// Step 22: the attestation statement format.
+// verifyStatement is §7.1 steps 21-24: the format is known and acceptable
+// (21), the statement verifies by its format's procedure (22), which
+// obtains the anchors (23) and judges the chain to them, and the result is
+// trustworthy under the policy (24).
+func (rp *RelyingParty) verifyStatement(st *regState) error {
+	obj := &st.obj
 	if obj.Format == attestation.FormatUnknown {
-		return NewError(ErrCredentialNotSupported, "§7.1 step 22", "attestation format is unknown (formats are matched case-sensitively)", attestation.ErrUnsupportedFormat)
+		return NewError(ErrCredentialNotSupported, "§7.1 step 21", "attestation format is unknown (formats are matched case-sensitively)", attestation.ErrUnsupportedFormat)
 	}
 	if !rp.Attestation.formatAllowed(obj.Format) {
-		return NewError(ErrCredentialNotSupported, "§7.1 step 22", "attestation format "+obj.Format.String()+" is not acceptable", nil)
+		return NewError(ErrCredentialNotSupported, "§7.1 step 21", "attestation format "+obj.Format.String()+" is not acceptable", nil)
 	}
-	// Step 23: the statement's verification procedure.
 	st.opts = attestation.Options{
-		Anchors:                         rp.Attestation.Anchors,
-		Verifier:                        rp.chainVerifier(),
-		InsecureAllowSoftwareAndroidKey: rp.Attestation.InsecureAllowSoftwareAndroidKey,
-		SafetyNetWindow:                 rp.Attestation.SafetyNetWindow,
+		Anchors:                          rp.Attestation.Anchors,
+		Verifier:                         rp.chainVerifier(),
+		InsecureAllowSoftwareAndroidKey:  rp.Attestation.InsecureAllowSoftwareAndroidKey,
+		SafetyNetWindow:                  rp.Attestation.SafetyNetWindow,
+		RequireRegisteredTPMManufacturer: rp.Attestation.RequireRegisteredTPMManufacturer,
 	}
 	st.in = attestation.Input{
 		Object:         obj,
-		AuthData:       ad,
+		AuthData:       &st.ad,
 		ClientDataHash: st.hash[:],
-		CredentialKey:  key,
-		Time:           rp.now(),
+		CredentialKey:  &st.key,
+		Time:           rp.Now(),
 		Options:        &st.opts,
 	}
 	res := &st.res
 	if err := attestation.Verify(&st.in, res); err != nil {
 		if errors.Is(err, attestation.ErrAnchors) {
-			return NewError(ErrInternal, "§7.1 step 24", "the trust anchor source failed", err)
+			return NewError(ErrInternal, "§7.1 step 23", "the trust anchor source failed", err)
 		}
-		return NewError(ErrCredentialNotSupported, "§7.1 step 23", "attestation statement does not verify", err)
+		return NewError(ErrCredentialNotSupported, "§7.1 step 22", "attestation statement does not verify", err)
 	}
-	// Step 22 again for compound statements (§8.9): every sub-statement's
+	// Step 21 again for compound statements (§8.9): every sub-statement's
 	// format must be acceptable too, or "compound" would smuggle in any format.
 	for i := range res.Compound {
 		if f := res.Compound[i].Format; !rp.Attestation.formatAllowed(f) {
-			return NewError(ErrCredentialNotSupported, "§7.1 step 22", "attestation format "+f.String()+" inside a compound statement is not acceptable", nil)
+			return NewError(ErrCredentialNotSupported, "§7.1 step 21", "attestation format "+f.String()+" inside a compound statement is not acceptable", nil)
 		}
 	}
-	// Steps 24-25: trustworthiness.
 	if !rp.Attestation.typeAllowed(res.Type) {
-		return NewError(ErrCredentialNotSupported, "§7.1 step 25", "attestation type "+res.Type.String()+" is not acceptable", nil)
+		return NewError(ErrCredentialNotSupported, "§7.1 step 24", "attestation type "+res.Type.String()+" is not acceptable", nil)
 	}
 	if rp.Attestation.RequireTrustedAttestation && !res.Judged {
-		return NewError(ErrCredentialNotSupported, "§7.1 step 25", "attestation is not trusted: the chain was not verified against a trust anchor", nil)
+		return NewError(ErrCredentialNotSupported, "§7.1 step 24", "attestation is not trusted: the chain was not verified against a trust anchor", nil)
 	}
+	return nil
+}
 
-	// Step 27: the credential record.
-	out.CredentialID = rawID
+// fill is §7.1 steps 27-28: the credential record and what the relying
+// party may want to know, from the decoded response and the verified state.
+func (out *Registration) fill(d *decoded, st *regState) {
+	ad, res := &st.ad, &st.res
+	out.CredentialID = d.rawID
 	out.PublicKey = ad.CredentialPublicKey
-	out.Algorithm = key.Alg
+	out.Algorithm = st.key.Alg
 	out.AAGUID = ad.AAGUID
 	out.SignCount = ad.SignCount
 	out.Flags = ad.Flags
@@ -360,32 +412,26 @@ func (rp *RelyingParty) verifyRegistration(response, challenge []byte, out *Regi
 	out.Anchor = res.Anchor
 	out.Extensions = ad.Extensions
 	out.AuthData = ad.Raw
-	out.ClientDataJSON = cdj
-	out.AttestationObject = attObj
-	return nil
-}
-
-// rpIDHashIs reports whether h is SHA-256 of the RP ID (§7.1 step 14, §7.2 step 16).
-func rpIDHashIs(h []byte, rpID string) bool {
-	want := rpIDHash(rpID)
-	return bytes.Equal(h, want[:])
-}
-
-// rpIDSum is the last RP ID hashed and its SHA-256: a relying party verifies
-// under one RP ID, so the hash is computed once rather than on every call.
-type rpIDSum struct {
-	id  string
-	sum [sha256.Size]byte
-}
-
-var lastRPIDSum atomic.Pointer[rpIDSum]
-
-// rpIDHash returns SHA-256 of rpID, from lastRPIDSum when it is the same ID.
-func rpIDHash(rpID string) [sha256.Size]byte {
-	if c := lastRPIDSum.Load(); c != nil && c.id == rpID {
-		return c.sum
+	out.ClientDataJSON = d.clientDataJSON
+	out.AttestationObject = d.attestationObject
+	out.ClientExtensionResults = d.extensions
+	if d.extensions != nil {
+		out.CredPropsRK, out.HasCredProps = credProps(d.extensions)
 	}
-	c := &rpIDSum{id: rpID, sum: sha256.Sum256([]byte(rpID))}
-	lastRPIDSum.Store(c)
-	return c.sum
+	out.Transports = parseTransports(d.js.transports)
+	out.Attachment = parseAttachment(&d.js.attachment)
+}
+
+// offered reports whether a is among the algorithms the options offered;
+// an empty list leaves the choice to RelyingParty.Algorithms.
+func offered(algs []cose.Algorithm, a cose.Algorithm) bool {
+	if len(algs) == 0 {
+		return true
+	}
+	for _, b := range algs {
+		if a == b {
+			return true
+		}
+	}
+	return false
 }

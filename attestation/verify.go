@@ -7,6 +7,7 @@ import (
 
 	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/cose/cosesig"
 	"github.com/passkeykit/webauthn/trust"
 )
 
@@ -48,7 +49,8 @@ type Options struct {
 	// ceremony's policy decides whether that is acceptable.
 	Anchors trust.Source
 	// Verifier verifies chains and holds the certificate and link cache; share
-	// one across calls. Nil uses a package-level verifier with a default cache.
+	// one across calls. Nil verifies without a cache (the package keeps no
+	// process-wide state).
 	Verifier *trust.Verifier
 	// InsecureAllowSoftwareAndroidKey accepts android-key attestations whose
 	// origin and purpose are enforced only in software (§8.4 step "if the RP
@@ -145,14 +147,25 @@ func fail(f Format, step string, kind, cause error) error {
 	return &Error{Format: f, Step: step, Kind: kind, Err: cause}
 }
 
-// defaultVerifier is used when Options.Verifier is nil.
-var defaultVerifier = &trust.Verifier{Cache: trust.NewCache(trust.DefaultCacheSize)}
+// sigKind classifies a signature verification error (cosesig's, or
+// internal/jws's, which are cosesig's): a signature that does not verify is
+// ErrBadSignature; anything else (algorithm and key disagree, unsupported
+// algorithm, RS1 outside TPM, key refused) is ErrAlgorithm.
+func sigKind(err error) error {
+	if errors.Is(err, cosesig.ErrSignature) {
+		return ErrBadSignature
+	}
+	return ErrAlgorithm
+}
 
+// verifier returns Options.Verifier, or a Verifier without a cache: the
+// package keeps no process-wide state, so a caller that wants certificates
+// and links cached across calls passes a Verifier with a Cache it owns.
 func (o *Options) verifier() *trust.Verifier {
 	if o != nil && o.Verifier != nil {
 		return o.Verifier
 	}
-	return defaultVerifier
+	return &trust.Verifier{}
 }
 
 // Verify runs the verification procedure of the statement's format (§7.1 step

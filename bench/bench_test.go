@@ -36,7 +36,7 @@ import (
 // chains against nothing, so it does less work than ours there.
 
 // BenchmarkRegistration is the full §7.1 ceremony from the response JSON.
-// ours: caches cold (the trust cache is Reset, outside the timer, every
+// ours: caches cold (RelyingParty.ResetCaches, outside the timer, every
 // iteration); ours-warm: the certificate and link cache kept across
 // iterations, as in a server; go-webauthn: its parse and Verify; floor: the
 // bare stdlib crypto (floor_test.go).
@@ -70,7 +70,7 @@ func BenchmarkRegistration(b *testing.B) {
 }
 
 func benchOursRegistration(b *testing.B, v *vector, warm bool) {
-	rp, cache := ourRP(v)
+	rp := ourRP(v)
 	var reg webauthn.Registration
 	if err := rp.VerifyRegistration(v.Response, v.challenge, &reg); err != nil {
 		b.Skipf("ours rejects %s: %v", v.id, err)
@@ -79,7 +79,7 @@ func benchOursRegistration(b *testing.B, v *vector, warm bool) {
 	for b.Loop() {
 		if !warm {
 			b.StopTimer()
-			cache.Reset()
+			rp.ResetCaches()
 			b.StartTimer()
 		}
 		if err := rp.VerifyRegistration(v.Response, v.challenge, &reg); err != nil {
@@ -94,7 +94,7 @@ func BenchmarkAuthentication(b *testing.B) {
 	for _, v := range byCeremony(benchVectors(b), "authentication") {
 		b.Run(v.id, func(b *testing.B) {
 			b.Run("ours", func(b *testing.B) {
-				rp, _ := ourRP(v)
+				rp := ourRP(v)
 				cred, err := ourCredential(v)
 				if err != nil {
 					b.Fatal(err)
@@ -235,7 +235,7 @@ func BenchmarkParallel(b *testing.B) {
 			b.Fatalf("vector %s not found", id)
 		}
 		b.Run(id, func(b *testing.B) {
-			rp, _ := ourRP(v)
+			rp := ourRP(v)
 			var reg webauthn.Registration
 			if err := rp.VerifyRegistration(v.Response, v.challenge, &reg); err != nil {
 				b.Fatal(err)

@@ -8,10 +8,9 @@ import (
 	"github.com/passkeykit/webauthn/trust"
 )
 
-// ourRP returns the relying party policy of a vector and the certificate
-// cache its Verifier uses (Reset it for a cold run).
-func ourRP(v *vector) (*webauthn.RelyingParty, *trust.Cache) {
-	cache := trust.NewCache(trust.DefaultCacheSize)
+// ourRP returns the relying party policy of a vector, with caches of its
+// own (RelyingParty.ResetCaches for a cold run).
+func ourRP(v *vector) *webauthn.RelyingParty {
 	at := v.verifyTime()
 	rp := &webauthn.RelyingParty{
 		RPID:                    v.RPID,
@@ -20,7 +19,7 @@ func ourRP(v *vector) (*webauthn.RelyingParty, *trust.Cache) {
 		TopOrigins:              v.TopOrigins,
 		RequireUserVerification: v.RequireUserVerification,
 		Clock:                   func() time.Time { return at },
-		Verifier:                &trust.Verifier{Cache: cache},
+		Verifier:                &trust.Verifier{Cache: trust.NewCache(trust.DefaultCacheSize)},
 	}
 	for _, a := range v.Algorithms {
 		rp.Algorithms = append(rp.Algorithms, cose.Algorithm(a))
@@ -30,12 +29,12 @@ func ourRP(v *vector) (*webauthn.RelyingParty, *trust.Cache) {
 			ByFormat: map[string]*trust.Pool{v.Fmt: trust.NewPool(v.anchors...)},
 		}
 	}
-	return rp, cache
+	return rp
 }
 
 // ourCredential is the stored credential record of an authentication vector.
 func ourCredential(v *vector) (*webauthn.Credential, error) {
-	id, err := decodeB64(v.resp.RawID)
+	id, err := decodeB64(v.rawID)
 	if err != nil {
 		return nil, err
 	}

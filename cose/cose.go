@@ -10,8 +10,9 @@
 //
 // Errors are sentinels. They fall into two classes that callers map to
 // different outcomes: a malformed key (broken CBOR, missing or duplicate
-// labels, wrong lengths or types, a point not on its curve, an RSA key that
-// is not a valid RSA key) and a well-formed key that this library does not
+// labels, wrong lengths or types, a point not on its curve, an EdDSA key of
+// small order or with a non-canonical y, an RSA key that is not a valid RSA
+// key) and a well-formed key that this library does not
 // support (unknown key type, algorithm or curve, an RSA size outside policy).
 // IsUnsupported tells them apart.
 package cose
@@ -214,6 +215,8 @@ var (
 	ErrKeyLength         = errors.New("cose: wrong key or coordinate length")
 	ErrCompressedPoint   = errors.New("cose: EC2 y coordinate is not a byte string")
 	ErrNotOnCurve        = errors.New("cose: point is not on the curve")
+	ErrNonCanonicalPoint = errors.New("cose: OKP public key encodes y ≥ p (not canonical, RFC 8032 §5.1.3, §5.2.3)")
+	ErrSmallOrder        = errors.New("cose: OKP public key is a point of small order")
 	ErrPrivateKey        = errors.New("cose: credential public key carries private key material")
 	ErrRSAModulus        = errors.New("cose: RSA modulus has a leading zero byte")
 	ErrRSAExponent       = errors.New("cose: RSA exponent is even, below 3 or not minimally encoded")

@@ -65,7 +65,11 @@ type label struct {
 // RS*, PS* and RS1 need RSA; ML-DSA needs AKP); coordinates whose length is
 // not exactly the field size (32, 48, 66; Ed25519 32, Ed448 57); an EC2 y that
 // is not a byte string (compressed points); EC2 coordinates ≥ p or a point
-// not on the curve; ML-DSA public keys of the wrong size (1312, 1952, 2592);
+// not on the curve; an Ed25519 or Ed448 public key whose y is ≥ p
+// (ErrNonCanonicalPoint, RFC 8032 §5.1.3, §5.2.3) or is the y of a point of
+// small order, whatever the sign bit (ErrSmallOrder: the 8 torsion points of
+// edwards25519, the 4 of edwards448; for such a key a fixed signature
+// verifies many messages, every message for the identity); ML-DSA public keys of the wrong size (1312, 1952, 2592);
 // an RSA modulus with a leading zero byte; an RSA exponent that is even,
 // below 3 or has a leading zero byte; private key parameters (EC2/OKP d,
 // RSA -3..-12, AKP priv). Unknown labels are allowed if well formed.
@@ -344,7 +348,7 @@ func parseOKP(k *Key, p *[slots + 1][]byte) error {
 	if len(k.X) != size {
 		return ErrKeyLength
 	}
-	return nil
+	return checkOKPPoint(k.Curve, k.X)
 }
 
 // parseRSA reads an RSA public key (RFC 8230 §4).

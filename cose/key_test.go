@@ -2,6 +2,7 @@ package cose
 
 import (
 	"crypto/ecdh"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	circled448 "github.com/cloudflare/circl/sign/ed448"
 	fxcbor "github.com/fxamacker/cbor/v2"
 )
 
@@ -76,8 +78,9 @@ func TestParseKeyCases(t *testing.T) {
 	x3, y3 := ecPoint(t, ecdh.P384())
 	x5, y5 := ecPoint(t, ecdh.P521())
 	n, e := testRSA(t)
-	ed := make([]byte, 32)
-	ed448 := make([]byte, 57)
+	// Valid points: all-zero bytes would be y = 0, a small-order point.
+	ed := []byte(ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)).Public().(ed25519.PublicKey))
+	ed448 := []byte(circled448.NewKeyFromSeed(make([]byte, circled448.SeedSize)).Public().(circled448.PublicKey))
 	badY := append([]byte(nil), y...)
 	badY[31] ^= 1
 	pBytes := toBig(p256, &p256.p).FillBytes(make([]byte, 32))
@@ -219,7 +222,8 @@ func TestIsUnsupported(t *testing.T) {
 		}
 	}
 	for _, err := range []error{ErrMalformed, ErrTrailingData, ErrDuplicateLabel, ErrTooManyLabels, ErrMissingLabel,
-		ErrAlgorithmMismatch, ErrKeyLength, ErrCompressedPoint, ErrNotOnCurve, ErrPrivateKey, ErrRSAModulus, ErrRSAExponent, nil, errors.New("x")} {
+		ErrAlgorithmMismatch, ErrKeyLength, ErrCompressedPoint, ErrNotOnCurve, ErrNonCanonicalPoint, ErrSmallOrder, ErrPrivateKey,
+		ErrRSAModulus, ErrRSAExponent, nil, errors.New("x")} {
 		if IsUnsupported(err) {
 			t.Errorf("%v unsupported", err)
 		}

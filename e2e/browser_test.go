@@ -42,6 +42,7 @@ import (
 
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/internal/demo"
+	"github.com/passkeykit/webauthn/webauthnhttp"
 )
 
 // screenshots names a directory screenshots are copied into (the committed
@@ -140,7 +141,7 @@ func call[P, R any](c cdp.Command[P, R], p P) chromedp.Action[R] {
 type site struct {
 	URL   string // http://localhost:PORT/
 	RP    *webauthn.RelyingParty
-	API   *webauthn.Handler
+	API   *webauthnhttp.Handler
 	Clock *clock
 	mux   http.Handler
 
@@ -186,7 +187,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // newSite starts the demo. configure may adjust the policy and handler
 // options before the handler is built.
-func newSite(t *testing.T, configure func(*webauthn.RelyingParty, *webauthn.HandlerOptions)) *site {
+func newSite(t *testing.T, configure func(*webauthn.RelyingParty, *webauthnhttp.HandlerOptions)) *site {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -195,11 +196,11 @@ func newSite(t *testing.T, configure func(*webauthn.RelyingParty, *webauthn.Hand
 	origin := "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	s := &site{URL: origin + "/", Clock: &clock{}}
 	s.RP = &webauthn.RelyingParty{RPID: "localhost", Origins: []string{origin}, Clock: s.Clock.Now}
-	opts := &webauthn.HandlerOptions{RPName: "passkeykit e2e"}
+	opts := &webauthnhttp.HandlerOptions{RPName: "passkeykit e2e"}
 	if configure != nil {
 		configure(s.RP, opts)
 	}
-	s.API = webauthn.NewHandler(s.RP, opts)
+	s.API = webauthnhttp.NewHandler(s.RP, opts)
 	s.mux = demo.Mux(s.API)
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: s}}
 	srv.Start()
@@ -275,24 +276,24 @@ type result struct {
 		// Errors.
 		Exception string `json:"exception"`
 		Step      string `json:"step"`
-		Reason    string `json:"reason"`
+		Message   string `json:"message"`
 		// Registration and assertion summaries.
-		User              string                `json:"user"`
-		CredentialID      string                `json:"credentialId"`
-		Format            string                `json:"format"`
-		AttestationType   string                `json:"attestationType"`
-		TrustPath         []string              `json:"trustPath"`
-		AAGUID            string                `json:"aaguid"`
-		Algorithm         string                `json:"algorithm"`
-		AlgorithmID       int64                 `json:"algorithmId"`
-		SignCount         uint32                `json:"signCount"`
-		PreviousSignCount uint32                `json:"previousSignCount"`
-		CloneSuspected    bool                  `json:"cloneSuspected"`
-		Flags             webauthn.FlagsSummary `json:"flags"`
-		Transports        []string              `json:"transports"`
-		Attachment        string                `json:"attachment"`
-		ResidentKey       *bool                 `json:"residentKey"`
-		UserHandle        string                `json:"userHandle"`
+		User              string                    `json:"user"`
+		CredentialID      string                    `json:"credentialId"`
+		Format            string                    `json:"format"`
+		AttestationType   string                    `json:"attestationType"`
+		TrustPath         []string                  `json:"trustPath"`
+		AAGUID            string                    `json:"aaguid"`
+		Algorithm         string                    `json:"algorithm"`
+		AlgorithmID       int64                     `json:"algorithmId"`
+		SignCount         uint32                    `json:"signCount"`
+		PreviousSignCount uint32                    `json:"previousSignCount"`
+		CloneSuspected    bool                      `json:"cloneSuspected"`
+		Flags             webauthnhttp.FlagsSummary `json:"flags"`
+		Transports        []string                  `json:"transports"`
+		Attachment        string                    `json:"attachment"`
+		ResidentKey       *bool                     `json:"residentKey"`
+		UserHandle        string                    `json:"userHandle"`
 	} `json:"body"`
 }
 
@@ -336,7 +337,7 @@ func mustFail(t *testing.T, r *result, exception string) {
 	if r.OK || r.Body.Exception != exception {
 		t.Fatalf("want %s, got %v", exception, r)
 	}
-	t.Logf("%s at %s: %s: %s: %s", r.Ceremony, r.Stage, r.Body.Exception, r.Body.Step, r.Body.Reason)
+	t.Logf("%s at %s: %s: %s: %s", r.Ceremony, r.Stage, r.Body.Exception, r.Body.Step, r.Body.Message)
 }
 
 // screenshot saves a PNG of the whole page as name in t.ArtifactDir() and,

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	webauthn "github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn/ceremony"
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/internal/forge"
 )
@@ -114,10 +115,10 @@ func algList(algs []cose.Algorithm) string {
 func TestAdvisoryChallengeReplay(t *testing.T) {
 	ctx := context.Background()
 	f := forge.New("advisory replay")
-	user := webauthn.User{ID: []byte("user-replay-0001"), Name: "replay@example.org"}
+	user := ceremony.User{ID: []byte("user-replay-0001"), Name: "replay@example.org"}
 
-	lc := &webauthn.Lifecycle{RP: advRP()}
-	regFor := func(opts *webauthn.PublicKeyCredentialCreationOptionsJSON, label string) []byte {
+	lc := &ceremony.Lifecycle{RP: advRP()}
+	regFor := func(opts *ceremony.CreationOptionsJSON, label string) []byte {
 		chal, err := b64u.DecodeString(opts.Challenge)
 		if err != nil {
 			t.Fatal(err)
@@ -153,7 +154,7 @@ func TestAdvisoryChallengeReplay(t *testing.T) {
 	// Authentication.
 	a := newAssertion(f, "replay-auth", cose.ES256)
 	stored := &webauthn.Credential{ID: a.id, PublicKey: a.key.COSE(), UserHandle: user.ID, BackupEligibleUnknown: true}
-	lookup := func(_ context.Context, id, _ []byte) (*webauthn.Credential, error) {
+	lookup := func(_ context.Context, _, id []byte) (*webauthn.Credential, error) {
 		if bytes.Equal(id, stored.ID) {
 			return stored, nil
 		}
@@ -219,9 +220,9 @@ func TestAdvisoryUVNotRequired(t *testing.T) {
 	// userVerification "required" in the options is enforced at Complete
 	// even when the policy does not require it.
 	ctx := context.Background()
-	user := webauthn.User{ID: []byte("user-uv-0001"), Name: "uv@example.org"}
-	lc := &webauthn.Lifecycle{RP: advRP()}
-	opts, err := lc.StartRegistration(ctx, user, "client", &webauthn.RegistrationOptions{UserVerification: "required"})
+	user := ceremony.User{ID: []byte("user-uv-0001"), Name: "uv@example.org"}
+	lc := &ceremony.Lifecycle{RP: advRP()}
+	opts, err := lc.StartRegistration(ctx, user, "client", &ceremony.RegistrationOptions{UserVerification: ceremony.UserVerificationRequired})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +233,7 @@ func TestAdvisoryUVNotRequired(t *testing.T) {
 
 	stored := a.cred()
 	lookup := func(context.Context, []byte, []byte) (*webauthn.Credential, error) { return stored, nil }
-	ropts, err := lc.StartAuthentication(ctx, user.ID, "client", &webauthn.AuthenticationOptions{UserVerification: "required"})
+	ropts, err := lc.StartAuthentication(ctx, user.ID, "client", &ceremony.AuthenticationOptions{UserVerification: ceremony.UserVerificationRequired})
 	if err != nil {
 		t.Fatal(err)
 	}

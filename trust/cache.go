@@ -22,7 +22,8 @@ const cacheShards = 16
 // at most the capacity given to NewCache (rounded up to a multiple of 16);
 // past that, inserting evicts a random entry of the same shard. A nil *Cache
 // caches nothing. Entries are only a speed-up: the checks that do not depend
-// on the signature (names, CA bit, keyUsage, validity) run on every call.
+// on the signature (names, CA bit, keyUsage, validity, path length, name
+// constraints) run on every call.
 type Cache struct {
 	perShard int
 	certs    [cacheShards]certShard

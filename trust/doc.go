@@ -11,7 +11,14 @@
 //     [Static] is the map-backed implementation.
 //   - [Verifier]: the path check itself. It does not call
 //     [x509.Certificate.Verify], which enforces web-PKI rules (EKU, names) that
-//     do not apply to attestation and is slow.
+//     do not apply to attestation and is slow. It enforces validity,
+//     basicConstraints cA and pathLenConstraint (RFC 5280 §6.1.4 (k)-(m)),
+//     keyUsage keyCertSign, signatures and unhandled critical extensions.
+//   - Name constraints (RFC 5280 §4.2.1.10) are not evaluated; the verifier
+//     fails closed instead: a path certificate (chain certificate or the
+//     anchor outside the chain) that carries the nameConstraints extension,
+//     critical or not, is rejected with [ErrNameConstraints]. No attestation
+//     root or intermediate in the field is known to carry one.
 //   - [Cache]: a bounded cache of parsed certificates and verified links.
 //   - [WellKnown], [AppleRoots], [GoogleHardwareAttestationRoots]: embedded,
 //     opt-in roots with provenance in roots/README.md.

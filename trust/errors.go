@@ -18,6 +18,8 @@ var (
 	ErrNoCertSign        = errors.New("trust: issuer keyUsage lacks keyCertSign")
 	ErrBadSignature      = errors.New("trust: certificate signature does not verify")
 	ErrUnhandledCritical = errors.New("trust: unhandled critical extension")
+	ErrPathLen           = errors.New("trust: more intermediate certificates below a CA than its pathLenConstraint allows")
+	ErrNameConstraints   = errors.New("trust: certificate carries nameConstraints, which the verifier does not evaluate")
 	ErrUntrusted         = errors.New("trust: chain does not end at a trust anchor")
 	ErrNoCertificates    = errors.New("trust: no certificates in PEM input")
 	ErrBadPEM            = errors.New("trust: malformed PEM input")

@@ -58,7 +58,14 @@ type Verifier struct {
 // (ErrIssuerMismatch), an issuer with basicConstraints cA=TRUE (ErrNotCA) and,
 // when keyUsage is present, keyCertSign (ErrNoCertSign), and a signature that
 // verifies (ErrBadSignature; MD5 and SHA-1 signatures are rejected as by
-// x509.Certificate.CheckSignatureFrom). Finally the chain must reach an
+// x509.Certificate.CheckSignatureFrom). A CA whose basicConstraints carry a
+// pathLenConstraint, in the chain or the anchor outside it, may have at most
+// that many certificates between itself and the leaf, self-issued ones
+// included (RFC 5280 §6.1.4 (l)/(m); ErrPathLen, Index the constrained CA).
+// A chain certificate or the anchor outside it that carries nameConstraints,
+// critical or not, fails with ErrNameConstraints: they are not evaluated.
+// The link cache holds signatures only; every other check runs on every
+// call. Finally the chain must reach an
 // anchor: some chain certificate is byte-equal to an anchor, or the last one
 // is signed by an anchor whose subject matches its issuer and that is itself
 // a CA valid at at. Otherwise it fails with ErrUntrusted, or with the
@@ -97,12 +104,20 @@ func (v *Verifier) verify(chain []*x509.Certificate, anchors *Pool, judge bool, 
 		if err := checkCritical(c, opts); err != nil {
 			return Result{}, errAt(i, err)
 		}
+		if err := checkNames(c); err != nil {
+			return Result{}, errAt(i, err)
+		}
 	}
 	var links [MaxChainLen]linkKey
 	for i := 0; i+1 < n; i++ {
 		k, err := v.checkLink(chain[i], chain[i+1], at)
 		if err != nil {
 			return Result{}, errAt(i, err)
+		}
+		// Outside checkLink and its cache: a link verified on another path
+		// says nothing about this path's length.
+		if err := checkPathLen(chain[i+1], i); err != nil {
+			return Result{}, errAt(i+1, err)
 		}
 		links[i] = k
 	}
@@ -207,6 +222,12 @@ func (v *Verifier) findAnchor(chain []*x509.Certificate, anchors *Pool, at time.
 		err := checkIssuer(last, a)
 		if err == nil {
 			err = checkValidity(a, at)
+		}
+		if err == nil {
+			err = checkNames(a)
+		}
+		if err == nil {
+			err = checkPathLen(a, n-1)
 		}
 		if err == nil {
 			k, ok := v.checkSignature(last, a, at)

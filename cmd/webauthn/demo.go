@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn/ceremony"
 	demopage "github.com/passkeykit/webauthn/internal/demo"
+	"github.com/passkeykit/webauthn/webauthnhttp"
 )
 
 // demo serves the demo page and webauthn.Handler (Lifecycle's Start/Complete
@@ -42,7 +44,12 @@ func demo(args []string, w io.Writer) int {
 	port := ln.Addr().(*net.TCPAddr).Port
 	origin := "http://localhost:" + strconv.Itoa(port)
 	rp := &webauthn.RelyingParty{RPID: "localhost", Origins: []string{origin}}
-	api := webauthn.NewHandler(rp, &webauthn.HandlerOptions{RPName: "passkeykit demo", Attestation: *attest})
+	var conveyance ceremony.Conveyance
+	if err := conveyance.UnmarshalText([]byte(*attest)); err != nil {
+		fmt.Fprintln(w, "webauthn demo: -attestation must be none, indirect, direct or enterprise")
+		return 2
+	}
+	api := webauthnhttp.NewHandler(rp, &webauthnhttp.HandlerOptions{RPName: "passkeykit demo", Attestation: conveyance})
 	srv := &http.Server{Handler: demopage.Mux(api), ReadHeaderTimeout: 10 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -27,9 +27,7 @@ func es256Key(t testing.TB) (*ecdsa.PrivateKey, *cose.Key) {
 // TestKeyCacheBound inserts MaxCachedKeys+1 distinct keys: the cache never
 // holds more than MaxCachedKeys, and a key converted again still verifies.
 func TestKeyCacheBound(t *testing.T) {
-	keyCache.Lock()
-	clear(keyCache.m)
-	keyCache.Unlock()
+	var c KeyCache
 	var first *cose.Key
 	var firstPriv *ecdsa.PrivateKey
 	for i := 0; i < MaxCachedKeys+1; i++ {
@@ -37,20 +35,30 @@ func TestKeyCacheBound(t *testing.T) {
 		if i == 0 {
 			first, firstPriv = k, priv
 		}
-		if _, err := cachedECDSA(k); err != nil {
+		if _, err := c.ecdsaKey(k); err != nil {
 			t.Fatal(err)
 		}
 	}
-	keyCache.RLock()
-	n := len(keyCache.m)
-	keyCache.RUnlock()
-	if n != MaxCachedKeys {
-		t.Fatalf("cache holds %d keys, want %d", n, MaxCachedKeys)
+	if n := c.Len(); n != MaxCachedKeys {
+		t.Fatalf("cache holds %d keys, want %d", c.Len(), MaxCachedKeys)
 	}
 	h := sha256.Sum256([]byte("message"))
 	sig, _ := ecdsa.SignASN1(rand.Reader, firstPriv, h[:])
-	if err := Verify(cose.ES256, first, sig, []byte("mess"), []byte("age")); err != nil {
+	if err := c.Verify(cose.ES256, first, sig, []byte("mess"), []byte("age")); err != nil {
 		t.Fatalf("possibly evicted key: %v", err)
+	}
+	c.Reset()
+	if c.Len() != 0 {
+		t.Fatalf("Len after Reset = %d", c.Len())
+	}
+	// A bound of its own.
+	small := KeyCache{Max: 2}
+	for range 3 {
+		_, k := es256Key(t)
+		small.ecdsaKey(k)
+	}
+	if small.Len() != 2 {
+		t.Fatalf("Max 2 cache holds %d", small.Len())
 	}
 }
 
@@ -62,17 +70,18 @@ func TestKeyCacheConcurrent(t *testing.T) {
 	h := sha256.Sum256([]byte("data"))
 	sig, _ := ecdsa.SignASN1(rand.Reader, priv, h[:])
 	_, other := es256Key(t)
+	var c KeyCache
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 50; i++ {
-				if err := Verify(cose.ES256, k, sig, []byte("data")); err != nil {
+				if err := c.Verify(cose.ES256, k, sig, []byte("data")); err != nil {
 					t.Error(err)
 					return
 				}
-				if Verify(cose.ES256, other, sig, []byte("data")) == nil {
+				if c.Verify(cose.ES256, other, sig, []byte("data")) == nil {
 					t.Error("signature verified under another (cached) key")
 					return
 				}
@@ -86,9 +95,10 @@ func TestCachedVerifyAllocations(t *testing.T) {
 	priv, k := es256Key(t)
 	h := sha256.Sum256([]byte("data"))
 	sig, _ := ecdsa.SignASN1(rand.Reader, priv, h[:])
-	Verify(cose.ES256, k, sig, []byte("data"))
+	var c KeyCache
+	c.Verify(cose.ES256, k, sig, []byte("data"))
 	// What is left is crypto/ecdsa's own VerifyASN1 (10 allocations in Go 1.26).
-	if n := testing.AllocsPerRun(20, func() { Verify(cose.ES256, k, sig, []byte("data")) }); n > 10 {
+	if n := testing.AllocsPerRun(20, func() { c.Verify(cose.ES256, k, sig, []byte("data")) }); n > 10 {
 		t.Fatalf("%v allocations, want at most crypto/ecdsa's 10", n)
 	}
 }
@@ -100,15 +110,16 @@ func TestKeyCacheMismatchedRaw(t *testing.T) {
 	_, other := es256Key(t)
 	h := sha256.Sum256([]byte("data"))
 	sig, _ := ecdsa.SignASN1(rand.Reader, priv, h[:])
-	if err := Verify(cose.ES256, k, sig, []byte("data")); err != nil {
+	var c KeyCache
+	if err := c.Verify(cose.ES256, k, sig, []byte("data")); err != nil {
 		t.Fatal(err)
 	}
 	forged := *other
 	forged.Raw = k.Raw // claims to be k, holds other's point
-	if Verify(cose.ES256, &forged, sig, []byte("data")) == nil {
+	if c.Verify(cose.ES256, &forged, sig, []byte("data")) == nil {
 		t.Fatal("verified under the cached key of another key's Raw")
 	}
-	if err := Verify(cose.ES256, k, sig, []byte("data")); err != nil {
+	if err := c.Verify(cose.ES256, k, sig, []byte("data")); err != nil {
 		t.Fatalf("real key after the forged lookup: %v", err)
 	}
 }

@@ -68,15 +68,16 @@ const MaxStackMessage = 1024
 // attestation, §8.2 step "alg matches") do so themselves.
 //
 // Verify rejects RS1 (ErrRS1): use VerifyAllowingRS1 for TPM attestation.
+// It converts k on every call; KeyCache.Verify converts each key once.
 func Verify(alg cose.Algorithm, k *cose.Key, sig []byte, data ...[]byte) error {
-	return verifyKey(alg, k, sig, data, false)
+	return verifyKey(nil, alg, k, sig, data, false)
 }
 
 // VerifyAllowingRS1 is Verify that also accepts RS1 (RSASSA-PKCS1-v1_5 with
 // SHA-1). Use it only for TPM attestation statements (W3C WebAuthn L3 §8.3),
 // where TPM 1.2-era platforms still sign with SHA-1.
 func VerifyAllowingRS1(alg cose.Algorithm, k *cose.Key, sig []byte, data ...[]byte) error {
-	return verifyKey(alg, k, sig, data, true)
+	return verifyKey(nil, alg, k, sig, data, true)
 }
 
 // VerifyPublicKey checks sig over the concatenation of data with a key from a
@@ -114,7 +115,8 @@ func sameAlg(alg, keyAlg cose.Algorithm, c cose.Curve) bool {
 	return false
 }
 
-func verifyKey(alg cose.Algorithm, k *cose.Key, sig []byte, data [][]byte, allowRS1 bool) error {
+// verifyKey verifies with k, converted through c when c is not nil.
+func verifyKey(c *KeyCache, alg cose.Algorithm, k *cose.Key, sig []byte, data [][]byte, allowRS1 bool) error {
 	if alg == cose.RS1 && !allowRS1 {
 		return ErrRS1
 	}
@@ -126,13 +128,13 @@ func verifyKey(alg cose.Algorithm, k *cose.Key, sig []byte, data [][]byte, allow
 	}
 	switch k.Type {
 	case cose.EC2:
-		pub, err := cachedECDSA(k)
+		pub, err := c.ecdsaKey(k)
 		if err != nil {
 			return err
 		}
 		return verifyECDSA(alg, pub, sig, data)
 	case cose.RSA:
-		return verifyRSA(alg, cachedRSA(k), sig, data)
+		return verifyRSA(alg, c.rsaKey(k), sig, data)
 	case cose.OKP:
 		if k.Curve == cose.CurveEd25519 {
 			return verifyEd25519(ed25519.PublicKey(k.X), sig, data)

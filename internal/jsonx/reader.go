@@ -27,9 +27,10 @@ import "unicode/utf8"
 // (clientExtensionResults.prf.results.first); the limit bounds recursion.
 const MaxDepth = 16
 
-// MaxMembers is the most members an object may have. Duplicate detection
-// compares names pairwise without maps, O(n²); WebAuthn objects have fewer than
-// twenty members.
+// MaxMembers is the most members an object may have: WebAuthn objects have
+// fewer than twenty. It sizes the fixed, stack-allocated duplicate-name table
+// of Keys (which hashes each name once, so its cost is linear in the names'
+// length) and bounds the probes per name.
 const MaxMembers = 64
 
 // Reader is JSON text consumed from the front.

@@ -1,6 +1,10 @@
 package jsonx
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"hash/maphash"
+	"unicode/utf8"
+)
 
 // decoder yields the bytes of a string view with its escapes decoded, as UTF-8.
 // It is given views that ReadString accepted; on anything else it stops with
@@ -69,6 +73,11 @@ func StringEqual(raw []byte, escaped bool, s string) bool {
 	if !escaped {
 		return string(raw) == s
 	}
+	return decodesTo(raw, s)
+}
+
+// decodesTo reports whether the escaped view raw decodes to exactly s.
+func decodesTo[T string | []byte](raw []byte, s T) bool {
 	d := decoder{s: raw}
 	for i := 0; i < len(s); i++ {
 		c, ok := d.next()
@@ -83,14 +92,13 @@ func StringEqual(raw []byte, escaped bool, s string) bool {
 // EqualStrings reports whether two string views decode to the same string,
 // without allocating. Views with malformed escapes are equal to nothing.
 func EqualStrings(a []byte, aEscaped bool, b []byte, bEscaped bool) bool {
-	if !aEscaped && !bEscaped {
+	switch {
+	case !aEscaped && !bEscaped:
 		return string(a) == string(b)
-	}
-	if !aEscaped {
-		return StringEqual(b, true, string(a))
-	}
-	if !bEscaped {
-		return StringEqual(a, true, string(b))
+	case !aEscaped:
+		return decodesTo(b, a)
+	case !bEscaped:
+		return decodesTo(a, b)
 	}
 	da, db := decoder{s: a}, decoder{s: b}
 	for {
@@ -124,15 +132,36 @@ func AppendUnescaped(dst, raw []byte) []byte {
 	return dst
 }
 
+// nameSeed keys the member-name hash of Keys. It is random per process, so
+// that nobody can choose names that collide in the table (hash flooding).
+var nameSeed = maphash.MakeSeed()
+
+// keySlots is the size of the open-addressing table of Keys: a power of two,
+// twice MaxMembers, so that the table is at most half full and probe
+// sequences stay short.
+const keySlots = 2 * MaxMembers
+
+// Keys' table holds member indexes plus one in a uint8.
+const _ = uint8(MaxMembers)
+
 // Keys records the names of one object's members to detect duplicates
 // without maps or allocation (RFC 8259 §4). The zero value is empty. It holds
 // views into the input.
+//
+// Each name is hashed once, after decoding its escapes (hash/maphash, seeded
+// per process), into a small open-addressing table; names are compared in
+// full only when their hashes are equal. Checking an object therefore costs
+// time linear in the length of its names, however alike they are: comparing
+// every pair, as a plain scan would, costs MaxMembers/2 times that when the
+// names differ only at the end.
 type Keys struct {
 	n int
 	k [MaxMembers]struct {
 		raw []byte
 		esc bool
 	}
+	h    [MaxMembers]uint64
+	slot [keySlots]uint8 // index+1 into k and h; 0 is an empty slot
 }
 
 // Add records a member name (a view from ReadKey with its escaped flag). It
@@ -143,18 +172,17 @@ func (ks *Keys) Add(raw []byte, escaped bool) bool {
 	if ks.n == MaxMembers {
 		return false
 	}
-	for i := 0; i < ks.n; i++ {
-		k := &ks.k[i]
-		if !escaped && !k.esc {
-			if string(k.raw) == string(raw) {
-				return false
-			}
-			continue
-		}
-		if EqualStrings(k.raw, k.esc, raw, escaped) {
+	h := hashName(raw, escaped)
+	i := h % keySlots
+	for ks.slot[i] != 0 {
+		j := ks.slot[i] - 1
+		if ks.h[j] == h && EqualStrings(ks.k[j].raw, ks.k[j].esc, raw, escaped) {
 			return false
 		}
+		i = (i + 1) % keySlots
 	}
+	ks.slot[i] = uint8(ks.n + 1)
+	ks.h[ks.n] = h
 	ks.k[ks.n].raw, ks.k[ks.n].esc = raw, escaped
 	ks.n++
 	return true
@@ -162,3 +190,52 @@ func (ks *Keys) Add(raw []byte, escaped bool) bool {
 
 // Len returns the number of names recorded.
 func (ks *Keys) Len() int { return ks.n }
+
+// hashName hashes the decoded form of a string view. Runs without escapes are
+// hashed in place; maphash hashes a byte sequence the same however it is
+// split across writes, so a name hashes alike escaped or not. A malformed
+// escape (never in a view from ReadString) is hashed undecoded.
+func hashName(raw []byte, escaped bool) uint64 {
+	if !escaped {
+		return maphash.Bytes(nameSeed, raw)
+	}
+	var h maphash.Hash
+	h.SetSeed(nameSeed)
+	var buf [utf8.UTFMax]byte
+	for len(raw) > 0 {
+		i := bytes.IndexByte(raw, '\\')
+		if i < 0 {
+			h.Write(raw)
+			break
+		}
+		h.Write(raw[:i])
+		raw = raw[i:]
+		n, used := unescape(raw, &buf)
+		if used == 0 {
+			h.Write(raw)
+			break
+		}
+		h.Write(buf[:n])
+		raw = raw[used:]
+	}
+	return h.Sum64()
+}
+
+// unescape decodes the escape at the start of s (s[0] == '\\') into buf and
+// returns the decoded length and the bytes of s used, or 0 used when the
+// escape is malformed.
+func unescape(s []byte, buf *[utf8.UTFMax]byte) (n, used int) {
+	d := decoder{s: s}
+	c, ok := d.next()
+	if !ok {
+		return 0, 0
+	}
+	buf[0] = c
+	n = 1
+	for d.bi < d.bn { // the rest of a multi-byte \u escape
+		buf[n] = d.buf[d.bi]
+		d.bi++
+		n++
+	}
+	return n, len(s) - len(d.s)
+}

@@ -1,5 +1,5 @@
-// Package storetest is the conformance suite every webauthn.ChallengeStore
-// passes: the in-memory store in the root package and the Redis store in the
+// Package storetest is the conformance suite every ceremony.ChallengeStore
+// passes: the in-memory store of package ceremony and the Redis store in the
 // store/redis module run the same tests through Run.
 package storetest
 
@@ -8,23 +8,26 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn/ceremony"
+	"github.com/passkeykit/webauthn/cose"
 )
 
 // Limits are the bounds Run asks a store under test to enforce. They are
 // small so that "full" is reached in a few round trips.
 type Limits struct {
 	MaxChallenges int
-	MaxPerUser    int
+	MaxPerClient  int
 }
 
 // NewStore returns an empty store enforcing lim. It is called once per
 // subtest; stores that need cleanup register it with t.Cleanup.
-type NewStore func(t *testing.T, lim Limits) webauthn.ChallengeStore
+type NewStore func(t *testing.T, lim Limits) ceremony.ChallengeStore
 
 // FakeClock is a clock the test moves by hand.
 type FakeClock struct {
@@ -62,11 +65,11 @@ const TTL = 5 * time.Minute
 const ReleaseDelay = time.Millisecond
 
 // Default limits for subtests that do not test the limits themselves.
-var roomy = Limits{MaxChallenges: 1000, MaxPerUser: 100}
+var roomy = Limits{MaxChallenges: 1000, MaxPerClient: 100}
 
-// NewChallenge returns a challenge of ceremony for user and clientID with 32
+// NewChallenge returns a challenge of ceremony cer for user and clientID with 32
 // random bytes, expiring TTL after now.
-func NewChallenge(tb testing.TB, ceremony webauthn.Ceremony, user, clientID string, now time.Time) *webauthn.Challenge {
+func NewChallenge(tb testing.TB, cer ceremony.Ceremony, user, clientID string, now time.Time) *ceremony.Challenge {
 	tb.Helper()
 	v := make([]byte, 32)
 	rand.Read(v)
@@ -74,45 +77,49 @@ func NewChallenge(tb testing.TB, ceremony webauthn.Ceremony, user, clientID stri
 	if user != "" {
 		uh = []byte(user)
 	}
-	return &webauthn.Challenge{
-		Ceremony:         ceremony,
+	return &ceremony.Challenge{
+		Ceremony:         cer,
 		Value:            v,
 		UserHandle:       uh,
-		UserName:         "name-" + user,
 		ClientID:         clientID,
 		Expires:          now.Add(TTL),
-		UserVerification: "required",
+		UserVerification: ceremony.UserVerificationRequired,
+		Algorithms:       []cose.Algorithm{cose.ES256, cose.RS256},
+		Conditional:      cer == ceremony.Registration,
 		AllowCredentials: [][]byte{{1, 2, 3}, {4, 5}},
 	}
 }
 
-// WantErr fails t unless err is an *webauthn.Error whose fault is fault.
-func WantErr(tb testing.TB, err, fault error) {
+// WantErr fails t unless errors.Is(err, want).
+func WantErr(tb testing.TB, err, want error) {
 	tb.Helper()
-	if err == nil {
-		tb.Fatalf("err = nil, want %v", fault)
-	}
-	var e *webauthn.Error
-	if !errors.As(err, &e) {
-		tb.Fatalf("err = %v (%T), want a *webauthn.Error", err, err)
-	}
-	if !errors.Is(err, fault) || e.Exception() != webauthn.ExceptionOf(fault) {
-		tb.Fatalf("err = %v (exception %s), want fault %v (%s)", err, e.Exception(), fault, webauthn.ExceptionOf(fault))
+	if !errors.Is(err, want) {
+		tb.Fatalf("err = %v, want %v", err, want)
 	}
 }
 
-func put(tb testing.TB, s webauthn.ChallengeStore, c *webauthn.Challenge, now time.Time) {
+func put(tb testing.TB, s ceremony.ChallengeStore, c *ceremony.Challenge, now time.Time) {
 	tb.Helper()
 	if err := s.Put(context.Background(), c, now); err != nil {
 		tb.Fatalf("Put: %v", err)
 	}
 }
 
-func consume(s webauthn.ChallengeStore, c *webauthn.Challenge, clientID string, now time.Time) (*webauthn.Challenge, error) {
-	return s.Consume(context.Background(), c.Ceremony, c.UserHandle, c.Value, clientID, now)
+// KeyOf returns the key that consumes c when presented by clientID.
+func KeyOf(c *ceremony.Challenge, clientID string) ceremony.Key {
+	return ceremony.Key{Ceremony: c.Ceremony, User: c.UserHandle, Challenge: c.Value, ClientID: clientID}
 }
 
-func mustConsume(tb testing.TB, s webauthn.ChallengeStore, c *webauthn.Challenge, now time.Time) *webauthn.Challenge {
+func consume(s ceremony.ChallengeStore, c *ceremony.Challenge, clientID string, now time.Time) (*ceremony.Challenge, error) {
+	return s.Consume(context.Background(), KeyOf(c, clientID), now)
+}
+
+func consumeKey(s ceremony.ChallengeStore, k ceremony.Key, now time.Time) error {
+	_, err := s.Consume(context.Background(), k, now)
+	return err
+}
+
+func mustConsume(tb testing.TB, s ceremony.ChallengeStore, c *ceremony.Challenge, now time.Time) *ceremony.Challenge {
 	tb.Helper()
 	got, err := consume(s, c, c.ClientID, now)
 	if err != nil {
@@ -121,12 +128,13 @@ func mustConsume(tb testing.TB, s webauthn.ChallengeStore, c *webauthn.Challenge
 	return got
 }
 
-func wantSame(tb testing.TB, got, want *webauthn.Challenge) {
+func wantSame(tb testing.TB, got, want *ceremony.Challenge) {
 	tb.Helper()
 	same := got.Ceremony == want.Ceremony && bytes.Equal(got.Value, want.Value) &&
-		bytes.Equal(got.UserHandle, want.UserHandle) && got.UserName == want.UserName &&
+		bytes.Equal(got.UserHandle, want.UserHandle) &&
 		got.ClientID == want.ClientID && got.Expires.Equal(want.Expires) &&
-		got.UserVerification == want.UserVerification &&
+		got.UserVerification == want.UserVerification && got.Conditional == want.Conditional &&
+		slices.Equal(got.Algorithms, want.Algorithms) &&
 		len(got.AllowCredentials) == len(want.AllowCredentials)
 	for i := 0; same && i < len(want.AllowCredentials); i++ {
 		same = bytes.Equal(got.AllowCredentials[i], want.AllowCredentials[i])
@@ -140,23 +148,24 @@ func wantSame(tb testing.TB, got, want *webauthn.Challenge) {
 func Run(t *testing.T, newStore NewStore) {
 	t.Run("PutConsume", func(t *testing.T) {
 		s := newStore(t, roomy)
-		for _, cer := range []webauthn.Ceremony{webauthn.CeremonyRegistration, webauthn.CeremonyAuthentication} {
+		for _, cer := range []ceremony.Ceremony{ceremony.Registration, ceremony.Authentication} {
 			c := NewChallenge(t, cer, "alice", "client-a", Epoch)
 			put(t, s, c, Epoch)
 			wantSame(t, mustConsume(t, s, c, Epoch.Add(time.Second)), c)
 		}
 		// Username-less authentication: no user handle.
-		c := NewChallenge(t, webauthn.CeremonyAuthentication, "", "client-a", Epoch)
+		c := NewChallenge(t, ceremony.Authentication, "", "client-a", Epoch)
 		put(t, s, c, Epoch)
 		wantSame(t, mustConsume(t, s, c, Epoch), c)
 	})
 
 	t.Run("PutKeepsCopy", func(t *testing.T) {
 		s := newStore(t, roomy)
-		c := NewChallenge(t, webauthn.CeremonyRegistration, "alice", "client-a", Epoch)
+		c := NewChallenge(t, ceremony.Registration, "alice", "client-a", Epoch)
 		orig := c.Clone()
 		put(t, s, c, Epoch)
-		c.UserName = "mallory"
+		c.ClientID = "mallory"
+		c.Algorithms[0] = cose.RS1
 		c.AllowCredentials[0][0] = 9
 		wantSame(t, mustConsume(t, s, orig, Epoch), orig)
 	})
@@ -164,206 +173,209 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Expiry", func(t *testing.T) {
 		s := newStore(t, roomy)
 		clk := NewFakeClock(Epoch)
-		c := NewChallenge(t, webauthn.CeremonyRegistration, "alice", "client-a", clk.Now())
+		c := NewChallenge(t, ceremony.Registration, "alice", "client-a", clk.Now())
 		put(t, s, c, clk.Now())
 		clk.Advance(TTL) // exactly Expires: still valid (inclusive)
 		mustConsume(t, s, c, clk.Now())
 
 		clk = NewFakeClock(Epoch)
-		c = NewChallenge(t, webauthn.CeremonyRegistration, "alice", "client-a", clk.Now())
+		c = NewChallenge(t, ceremony.Registration, "alice", "client-a", clk.Now())
 		put(t, s, c, clk.Now())
 		clk.Advance(TTL + time.Nanosecond)
 		_, err := consume(s, c, c.ClientID, clk.Now())
-		WantErr(t, err, webauthn.ErrChallengeNotFound)
+		WantErr(t, err, ceremony.ErrNotFound)
 		// Seen expired, it is gone even for a clock that runs behind.
 		_, err = consume(s, c, c.ClientID, Epoch)
-		WantErr(t, err, webauthn.ErrChallengeNotFound)
+		WantErr(t, err, ceremony.ErrNotFound)
 	})
 
 	t.Run("ExpiredOtherClient", func(t *testing.T) {
 		s := newStore(t, roomy)
-		c := NewChallenge(t, webauthn.CeremonyRegistration, "alice", "client-a", Epoch)
+		c := NewChallenge(t, ceremony.Registration, "alice", "client-a", Epoch)
 		put(t, s, c, Epoch)
 		_, err := consume(s, c, "client-b", c.Expires.Add(time.Nanosecond))
-		WantErr(t, err, webauthn.ErrChallengeNotFound)
+		WantErr(t, err, ceremony.ErrNotFound)
 	})
 
 	t.Run("Replay", func(t *testing.T) {
 		s := newStore(t, roomy)
-		c := NewChallenge(t, webauthn.CeremonyAuthentication, "alice", "client-a", Epoch)
+		c := NewChallenge(t, ceremony.Authentication, "alice", "client-a", Epoch)
 		put(t, s, c, Epoch)
 		mustConsume(t, s, c, Epoch)
 		_, err := consume(s, c, c.ClientID, Epoch)
-		WantErr(t, err, webauthn.ErrChallengeNotFound)
+		WantErr(t, err, ceremony.ErrNotFound)
 	})
 
 	t.Run("Unknown", func(t *testing.T) {
 		s := newStore(t, roomy)
-		c := NewChallenge(t, webauthn.CeremonyAuthentication, "alice", "client-a", Epoch)
+		c := NewChallenge(t, ceremony.Authentication, "alice", "client-a", Epoch)
 		_, err := consume(s, c, c.ClientID, Epoch)
-		WantErr(t, err, webauthn.ErrChallengeNotFound)
-		for _, n := range []int{0, webauthn.MinChallengeSize - 1, webauthn.MaxChallengeSize + 1} {
-			_, err = s.Consume(context.Background(), c.Ceremony, c.UserHandle, make([]byte, n), c.ClientID, Epoch)
-			WantErr(t, err, webauthn.ErrChallengeNotFound)
+		WantErr(t, err, ceremony.ErrNotFound)
+		for _, n := range []int{0, ceremony.MinChallengeSize - 1, ceremony.MaxChallengeSize + 1} {
+			k := KeyOf(c, c.ClientID)
+			k.Challenge = make([]byte, n)
+			WantErr(t, consumeKey(s, k, Epoch), ceremony.ErrNotFound)
 		}
-		_, err = s.Consume(context.Background(), 0, c.UserHandle, c.Value, c.ClientID, Epoch)
-		WantErr(t, err, webauthn.ErrChallengeNotFound)
-		_, err = s.Consume(context.Background(), c.Ceremony, make([]byte, webauthn.MaxUserHandleSize+1), c.Value, c.ClientID, Epoch)
-		WantErr(t, err, webauthn.ErrChallengeNotFound)
+		k := KeyOf(c, c.ClientID)
+		k.Ceremony = 0
+		WantErr(t, consumeKey(s, k, Epoch), ceremony.ErrNotFound)
+		k = KeyOf(c, c.ClientID)
+		k.User = make([]byte, ceremony.MaxUserHandleSize+1)
+		WantErr(t, consumeKey(s, k, Epoch), ceremony.ErrNotFound)
+		k = KeyOf(c, strings.Repeat("c", ceremony.MaxClientIDSize+1))
+		WantErr(t, consumeKey(s, k, Epoch), ceremony.ErrNotFound)
 	})
 
 	t.Run("OtherClient", func(t *testing.T) {
 		s := newStore(t, roomy)
-		c := NewChallenge(t, webauthn.CeremonyRegistration, "alice", "client-a", Epoch)
+		c := NewChallenge(t, ceremony.Registration, "alice", "client-a", Epoch)
 		put(t, s, c, Epoch)
 		for range 2 { // not consumed by the mismatch
 			_, err := consume(s, c, "client-b", Epoch)
-			WantErr(t, err, webauthn.ErrClientMismatch)
+			WantErr(t, err, ceremony.ErrOtherClient)
 		}
 		_, err := consume(s, c, "", Epoch)
-		WantErr(t, err, webauthn.ErrClientMismatch)
+		WantErr(t, err, ceremony.ErrOtherClient)
 		wantSame(t, mustConsume(t, s, c, Epoch), c)
 		_, err = consume(s, c, "client-b", Epoch)
-		WantErr(t, err, webauthn.ErrChallengeNotFound)
+		WantErr(t, err, ceremony.ErrNotFound)
 	})
 
 	t.Run("OtherUser", func(t *testing.T) {
 		s := newStore(t, roomy)
-		c := NewChallenge(t, webauthn.CeremonyAuthentication, "alice", "client-a", Epoch)
+		c := NewChallenge(t, ceremony.Authentication, "alice", "client-a", Epoch)
 		put(t, s, c, Epoch)
 		for _, u := range [][]byte{[]byte("bob"), nil, []byte("alicE")} {
-			_, err := s.Consume(context.Background(), c.Ceremony, u, c.Value, c.ClientID, Epoch)
-			WantErr(t, err, webauthn.ErrChallengeNotFound)
+			k := KeyOf(c, c.ClientID)
+			k.User = u
+			WantErr(t, consumeKey(s, k, Epoch), ceremony.ErrNotFound)
 		}
 		mustConsume(t, s, c, Epoch)
 	})
 
 	t.Run("OtherCeremony", func(t *testing.T) {
 		s := newStore(t, roomy)
-		c := NewChallenge(t, webauthn.CeremonyRegistration, "alice", "client-a", Epoch)
+		c := NewChallenge(t, ceremony.Registration, "alice", "client-a", Epoch)
 		put(t, s, c, Epoch)
-		_, err := s.Consume(context.Background(), webauthn.CeremonyAuthentication, c.UserHandle, c.Value, c.ClientID, Epoch)
-		WantErr(t, err, webauthn.ErrChallengeNotFound)
+		k := KeyOf(c, c.ClientID)
+		k.Ceremony = ceremony.Authentication
+		WantErr(t, consumeKey(s, k, Epoch), ceremony.ErrNotFound)
 		mustConsume(t, s, c, Epoch)
 	})
 
 	t.Run("InvalidPut", func(t *testing.T) {
 		s := newStore(t, roomy)
-		bad := []func(c *webauthn.Challenge){
-			func(c *webauthn.Challenge) { c.Ceremony = 0 },
-			func(c *webauthn.Challenge) { c.Value = c.Value[:webauthn.MinChallengeSize-1] },
-			func(c *webauthn.Challenge) { c.Value = make([]byte, webauthn.MaxChallengeSize+1) },
-			func(c *webauthn.Challenge) { c.UserHandle = make([]byte, webauthn.MaxUserHandleSize+1) },
-			func(c *webauthn.Challenge) { c.Expires = time.Time{} },
+		bad := []func(c *ceremony.Challenge){
+			func(c *ceremony.Challenge) { c.Ceremony = 0 },
+			func(c *ceremony.Challenge) { c.Value = c.Value[:ceremony.MinChallengeSize-1] },
+			func(c *ceremony.Challenge) { c.Value = make([]byte, ceremony.MaxChallengeSize+1) },
+			func(c *ceremony.Challenge) { c.UserHandle = make([]byte, ceremony.MaxUserHandleSize+1) },
+			func(c *ceremony.Challenge) { c.Expires = time.Time{} },
+			func(c *ceremony.Challenge) { c.ClientID = "" },
+			func(c *ceremony.Challenge) { c.ClientID = strings.Repeat("c", ceremony.MaxClientIDSize+1) },
 		}
 		for i, f := range bad {
-			c := NewChallenge(t, webauthn.CeremonyRegistration, "alice", "client-a", Epoch)
+			c := NewChallenge(t, ceremony.Registration, "alice", "client-a", Epoch)
 			f(c)
 			err := s.Put(context.Background(), c, Epoch)
 			if err == nil {
 				t.Fatalf("case %d: Put accepted an invalid challenge", i)
 			}
-			WantErr(t, err, webauthn.ErrInternal)
+			WantErr(t, err, ceremony.ErrInvalidChallenge)
 		}
 		// At the size limits it is accepted.
-		c := NewChallenge(t, webauthn.CeremonyRegistration, "alice", "client-a", Epoch)
-		c.Value = c.Value[:webauthn.MinChallengeSize]
+		c := NewChallenge(t, ceremony.Registration, "alice", "client-a", Epoch)
+		c.Value = c.Value[:ceremony.MinChallengeSize]
 		put(t, s, c, Epoch)
 		mustConsume(t, s, c, Epoch)
-		c = NewChallenge(t, webauthn.CeremonyRegistration, string(bytes.Repeat([]byte{0xff}, webauthn.MaxUserHandleSize)), "client-a", Epoch)
-		c.Value = make([]byte, webauthn.MaxChallengeSize)
+		c = NewChallenge(t, ceremony.Registration, string(bytes.Repeat([]byte{0xff}, ceremony.MaxUserHandleSize)), "client-a", Epoch)
+		c.Value = make([]byte, ceremony.MaxChallengeSize)
 		rand.Read(c.Value)
+		put(t, s, c, Epoch)
+		mustConsume(t, s, c, Epoch)
+		c = NewChallenge(t, ceremony.Registration, "alice", strings.Repeat("c", ceremony.MaxClientIDSize), Epoch)
 		put(t, s, c, Epoch)
 		mustConsume(t, s, c, Epoch)
 	})
 
 	t.Run("Full", func(t *testing.T) {
-		lim := Limits{MaxChallenges: 8, MaxPerUser: 100}
+		// A full store makes room by dropping its earliest-expiring
+		// challenge: Put never fails for lack of room, and the newest
+		// challenges of other clients survive.
+		lim := Limits{MaxChallenges: 8, MaxPerClient: 100}
 		s := newStore(t, lim)
 		clk := NewFakeClock(Epoch)
-		var cs []*webauthn.Challenge
+		var cs []*ceremony.Challenge
 		for i := range lim.MaxChallenges {
-			c := NewChallenge(t, webauthn.CeremonyRegistration, "user"+string(rune('a'+i)), "client-a", clk.Now())
+			c := NewChallenge(t, ceremony.Registration, "user"+string(rune('a'+i)), "client-"+string(rune('a'+i)), clk.Now())
 			put(t, s, c, clk.Now())
 			cs = append(cs, c)
+			clk.Advance(time.Millisecond * 10)
 		}
-		extra := NewChallenge(t, webauthn.CeremonyRegistration, "zed", "client-a", clk.Now())
-		err := s.Put(context.Background(), extra, clk.Now())
-		WantErr(t, err, webauthn.ErrTooManyRequests)
-		anon := NewChallenge(t, webauthn.CeremonyAuthentication, "", "client-a", clk.Now())
-		WantErr(t, s.Put(context.Background(), anon, clk.Now()), webauthn.ErrTooManyRequests)
-		// The rejected challenge was not recorded.
-		_, err = consume(s, extra, extra.ClientID, clk.Now())
-		WantErr(t, err, webauthn.ErrChallengeNotFound)
-		// Consuming one makes room for one.
-		mustConsume(t, s, cs[0], clk.Now())
-		put(t, s, extra, clk.Now())
-		WantErr(t, s.Put(context.Background(), anon, clk.Now()), webauthn.ErrTooManyRequests)
-		// Expiry makes room for all (within ReleaseDelay).
-		clk.Advance(TTL + ReleaseDelay)
-		for i := range lim.MaxChallenges {
-			c := NewChallenge(t, webauthn.CeremonyAuthentication, "", "client-a", clk.Now())
-			if err := s.Put(context.Background(), c, clk.Now()); err != nil {
-				t.Fatalf("Put %d after expiry: %v", i, err)
-			}
+		for i := range 3 {
+			put(t, s, NewChallenge(t, ceremony.Authentication, "", "flood", clk.Now()), clk.Now())
+			_, err := consume(s, cs[i], cs[i].ClientID, clk.Now())
+			WantErr(t, err, ceremony.ErrNotFound)
 		}
-		WantErr(t, s.Put(context.Background(), anon, clk.Now()), webauthn.ErrTooManyRequests)
+		for _, c := range cs[3:] {
+			mustConsume(t, s, c, clk.Now())
+		}
 	})
 
-	t.Run("PerUser", func(t *testing.T) {
-		lim := Limits{MaxChallenges: 100, MaxPerUser: 3}
+	t.Run("PerClient", func(t *testing.T) {
+		// Targeted lockout: other clients naming alice, or one client
+		// issuing many challenges, never spend alice's own session's quota.
+		lim := Limits{MaxChallenges: 100, MaxPerClient: 3}
 		s := newStore(t, lim)
 		clk := NewFakeClock(Epoch)
-		var cs []*webauthn.Challenge
-		for i := range lim.MaxPerUser {
-			cer := webauthn.CeremonyRegistration
-			if i%2 == 1 { // the cap counts both ceremonies
-				cer = webauthn.CeremonyAuthentication
-			}
-			c := NewChallenge(t, cer, "alice", "client-a", clk.Now())
+		own := NewChallenge(t, ceremony.Authentication, "alice", "alice-session", clk.Now())
+		put(t, s, own, clk.Now())
+		for i := range 4 * lim.MaxPerClient {
+			clk.Advance(time.Millisecond * 10)
+			c := NewChallenge(t, ceremony.Authentication, "alice", "attacker-"+string(rune('a'+i)), clk.Now())
 			put(t, s, c, clk.Now())
-			cs = append(cs, c)
 		}
-		extra := NewChallenge(t, webauthn.CeremonyRegistration, "alice", "client-b", clk.Now())
-		WantErr(t, s.Put(context.Background(), extra, clk.Now()), webauthn.ErrTooManyRequests)
-		_, err := consume(s, extra, extra.ClientID, clk.Now())
-		WantErr(t, err, webauthn.ErrChallengeNotFound)
-		// Other users are unaffected.
-		bob := NewChallenge(t, webauthn.CeremonyRegistration, "bob", "client-a", clk.Now())
-		put(t, s, bob, clk.Now())
-		// A mismatched consume does not free a slot; a real one does.
-		_, err = consume(s, cs[1], "client-b", clk.Now())
-		WantErr(t, err, webauthn.ErrClientMismatch)
-		WantErr(t, s.Put(context.Background(), extra, clk.Now()), webauthn.ErrTooManyRequests)
-		mustConsume(t, s, cs[1], clk.Now())
-		put(t, s, extra, clk.Now())
-		WantErr(t, s.Put(context.Background(), NewChallenge(t, webauthn.CeremonyRegistration, "alice", "client-a", clk.Now()), clk.Now()), webauthn.ErrTooManyRequests)
-		// Expiry frees the user's slots (within ReleaseDelay).
-		clk.Advance(TTL + ReleaseDelay)
-		for range lim.MaxPerUser {
-			put(t, s, NewChallenge(t, webauthn.CeremonyRegistration, "alice", "client-a", clk.Now()), clk.Now())
+		var mine []*ceremony.Challenge
+		for range 2 * lim.MaxPerClient {
+			clk.Advance(time.Millisecond * 10)
+			c := NewChallenge(t, ceremony.Registration, "alice", "attacker", clk.Now())
+			put(t, s, c, clk.Now())
+			mine = append(mine, c)
 		}
+		mustConsume(t, s, own, clk.Now())
+		// The client that went over its bound lost its own earliest ones.
+		for i, c := range mine {
+			_, err := consume(s, c, c.ClientID, clk.Now())
+			if i < len(mine)-lim.MaxPerClient {
+				WantErr(t, err, ceremony.ErrNotFound)
+			} else if err != nil {
+				t.Fatalf("challenge %d of the client: %v", i, err)
+			}
+		}
+		// A mismatched consume does not count as the client's.
+		c := NewChallenge(t, ceremony.Registration, "bob", "client-b", clk.Now())
+		put(t, s, c, clk.Now())
+		_, err := consume(s, c, "client-c", clk.Now())
+		WantErr(t, err, ceremony.ErrOtherClient)
+		mustConsume(t, s, c, clk.Now())
 	})
 
 	t.Run("CanceledContext", func(t *testing.T) {
 		s := newStore(t, roomy)
-		c := NewChallenge(t, webauthn.CeremonyRegistration, "alice", "client-a", Epoch)
+		c := NewChallenge(t, ceremony.Registration, "alice", "client-a", Epoch)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		WantErr(t, s.Put(ctx, c, Epoch), webauthn.ErrInternal)
+		WantErr(t, s.Put(ctx, c, Epoch), context.Canceled)
 		put(t, s, c, Epoch)
-		_, err := s.Consume(ctx, c.Ceremony, c.UserHandle, c.Value, c.ClientID, Epoch)
-		WantErr(t, err, webauthn.ErrInternal)
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("err = %v, want it to wrap context.Canceled", err)
-		}
+		_, err := s.Consume(ctx, KeyOf(c, c.ClientID), Epoch)
+		WantErr(t, err, context.Canceled)
 		// The failed Consume did not consume it.
 		mustConsume(t, s, c, Epoch)
 	})
 
 	t.Run("Concurrent", func(t *testing.T) {
 		s := newStore(t, roomy)
-		ConcurrentConsume(t, s, []webauthn.ChallengeStore{s}, 64)
+		ConcurrentConsume(t, s, []ceremony.ChallengeStore{s}, 64)
 	})
 }
 
@@ -372,10 +384,10 @@ func Run(t *testing.T, newStore NewStore) {
 // first. Exactly one consume must succeed; every other right-client consume
 // gets ErrChallengeNotFound, every wrong-client one ErrClientMismatch or
 // ErrChallengeNotFound.
-func ConcurrentConsume(t *testing.T, put webauthn.ChallengeStore, consumers []webauthn.ChallengeStore, n int) {
+func ConcurrentConsume(t *testing.T, put ceremony.ChallengeStore, consumers []ceremony.ChallengeStore, n int) {
 	t.Helper()
 	for round := range 5 {
-		c := NewChallenge(t, webauthn.CeremonyAuthentication, "alice", "client-a", Epoch)
+		c := NewChallenge(t, ceremony.Authentication, "alice", "client-a", Epoch)
 		if err := put.Put(context.Background(), c, Epoch); err != nil {
 			t.Fatalf("Put: %v", err)
 		}
@@ -391,7 +403,7 @@ func ConcurrentConsume(t *testing.T, put webauthn.ChallengeStore, consumers []we
 				<-start
 				if i%2 == 1 {
 					_, err := consume(s, c, "client-b", Epoch)
-					if err == nil || (!errors.Is(err, webauthn.ErrClientMismatch) && !errors.Is(err, webauthn.ErrChallengeNotFound)) {
+					if err == nil || (!errors.Is(err, ceremony.ErrOtherClient) && !errors.Is(err, ceremony.ErrNotFound)) {
 						errs[i] = errors.Join(errors.New("wrong client"), err)
 						return
 					}
@@ -401,7 +413,7 @@ func ConcurrentConsume(t *testing.T, put webauthn.ChallengeStore, consumers []we
 					wins[i] = bytes.Equal(got.Value, c.Value)
 					return
 				}
-				if !errors.Is(err, webauthn.ErrChallengeNotFound) {
+				if !errors.Is(err, ceremony.ErrNotFound) {
 					errs[i] = err
 				}
 			})

@@ -14,7 +14,7 @@ async function post(path, bodyText) {
     body: bodyText,
   });
   let body;
-  try { body = await r.json(); } catch (e) { body = { exception: "HTTP " + r.status, step: "", reason: String(e) }; }
+  try { body = await r.json(); } catch (e) { body = { exception: "HTTP " + r.status, step: "", message: String(e) }; }
   return { status: r.status, body };
 }
 
@@ -76,7 +76,7 @@ function show(res) {
     $("result-title").textContent = (res.ceremony === "registration" ? "Registration" : "Sign-in") + " failed at " + res.stage;
     row("Exception", res.body.exception);
     if (res.body.step) row("Step", res.body.step);
-    row("Reason", res.body.reason);
+    row("Message", res.body.message);
     if (res.status) row("HTTP status", res.status);
   }
   window.demo.last = res;
@@ -97,7 +97,7 @@ async function ceremony(kind, params) {
       cred = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(begin.body) });
     }
   } catch (e) {
-    return fail("the browser", 0, { exception: e.name, step: "navigator.credentials." + (reg ? "create" : "get"), reason: e.message });
+    return fail("the browser", 0, { exception: e.name, step: "navigator.credentials." + (reg ? "create" : "get"), message: e.message });
   }
   const finish = { path: path + "/finish", body: JSON.stringify({ username: params.username || "", credential: cred.toJSON() }) };
   window.demo.lastFinish = finish;

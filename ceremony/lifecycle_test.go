@@ -1,9 +1,10 @@
-package webauthn_test
+package ceremony_test
 
 import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,16 +13,29 @@ import (
 	"testing"
 	"time"
 
-	webauthn "github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn/ceremony"
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/internal/forge"
 	"github.com/passkeykit/webauthn/internal/storetest"
 )
 
+var b64u = base64.RawURLEncoding
+
+// wantFault fails t unless err is a *webauthn.Error of fault, carrying
+// fault's exception.
+func wantFault(tb testing.TB, err, fault error) {
+	tb.Helper()
+	var e *webauthn.Error
+	if !errors.As(err, &e) || !errors.Is(err, fault) || e.Exception() != webauthn.NewError(fault, "", "", nil).Exception() {
+		tb.Fatalf("err = %v, want a *webauthn.Error of %v", err, fault)
+	}
+}
+
 // lcFixture is a Lifecycle over a MemStore with a clock the test moves.
 type lcFixture struct {
 	clk *storetest.FakeClock
-	lc  *webauthn.Lifecycle
+	lc  *ceremony.Lifecycle
 	f   *forge.Forge
 }
 
@@ -34,14 +48,14 @@ func newLifecycle(t *testing.T) *lcFixture {
 		Algorithms: []cose.Algorithm{cose.ES256, cose.RS256},
 		Clock:      clk.Now,
 	}
-	return &lcFixture{clk: clk, lc: &webauthn.Lifecycle{RP: rp, RPName: "Example"}, f: forge.New("lifecycle")}
+	return &lcFixture{clk: clk, lc: &ceremony.Lifecycle{RP: rp, RPName: "Example"}, f: forge.New("lifecycle")}
 }
 
-var alice = webauthn.User{ID: []byte("user-alice-0001"), Name: "alice@example.org", DisplayName: "Alice"}
+var alice = ceremony.User{ID: []byte("user-alice-0001"), Name: "alice@example.org", DisplayName: "Alice"}
 
 // regResponse forges a "none" RegistrationResponseJSON answering the
 // challenge in opts, with the authenticator flags given.
-func (x *lcFixture) regResponse(t *testing.T, opts *webauthn.PublicKeyCredentialCreationOptionsJSON, label string, flags byte) []byte {
+func (x *lcFixture) regResponse(t *testing.T, opts *ceremony.CreationOptionsJSON, label string, flags byte) []byte {
 	t.Helper()
 	chal, err := b64u.DecodeString(opts.Challenge)
 	if err != nil {
@@ -58,7 +72,7 @@ func (x *lcFixture) regResponse(t *testing.T, opts *webauthn.PublicKeyCredential
 
 // startRegistration starts a registration for alice by clientID and forges
 // the response to it, with UP and UV.
-func (x *lcFixture) startRegistration(t *testing.T, clientID string) (*webauthn.PublicKeyCredentialCreationOptionsJSON, []byte) {
+func (x *lcFixture) startRegistration(t *testing.T, clientID string) (*ceremony.CreationOptionsJSON, []byte) {
 	t.Helper()
 	opts, err := x.lc.StartRegistration(context.Background(), alice, clientID, nil)
 	if err != nil {
@@ -69,11 +83,11 @@ func (x *lcFixture) startRegistration(t *testing.T, clientID string) (*webauthn.
 
 // credential returns alice's stored ES256 credential, its key, and a lookup
 // that finds it by its ID and alice's user handle.
-func (x *lcFixture) credential() (*forge.Key, *webauthn.Credential, webauthn.CredentialLookup) {
+func (x *lcFixture) credential() (*forge.Key, *webauthn.Credential, ceremony.CredentialLookup) {
 	key := x.f.Key("auth", cose.ES256)
 	stored := &webauthn.Credential{ID: x.f.Bytes("credid/auth", 16), PublicKey: key.COSE(), UserHandle: alice.ID}
-	return key, stored, func(_ context.Context, id, uh []byte) (*webauthn.Credential, error) {
-		if bytes.Equal(id, stored.ID) && bytes.Equal(uh, alice.ID) {
+	return key, stored, func(_ context.Context, user, id []byte) (*webauthn.Credential, error) {
+		if bytes.Equal(id, stored.ID) && bytes.Equal(user, alice.ID) {
 			return stored, nil
 		}
 		return nil, nil
@@ -82,7 +96,7 @@ func (x *lcFixture) credential() (*forge.Key, *webauthn.Credential, webauthn.Cre
 
 // authResponse forges an AuthenticationResponseJSON by key for credential id
 // answering the challenge in opts; userHandle nil leaves it out.
-func authResponse(t *testing.T, opts *webauthn.PublicKeyCredentialRequestOptionsJSON, key *forge.Key, id, userHandle []byte, flags byte, badSig bool) []byte {
+func authResponse(t *testing.T, opts *ceremony.RequestOptionsJSON, key *forge.Key, id, userHandle []byte, flags byte, badSig bool) []byte {
 	t.Helper()
 	chal, err := b64u.DecodeString(opts.Challenge)
 	if err != nil {
@@ -109,7 +123,7 @@ func authResponse(t *testing.T, opts *webauthn.PublicKeyCredentialRequestOptions
 func TestStartRegistrationOptions(t *testing.T) {
 	x := newLifecycle(t)
 	existing := []webauthn.Credential{{ID: []byte{1, 2, 3}}}
-	opts, err := x.lc.StartRegistration(context.Background(), alice, "client-a", &webauthn.RegistrationOptions{Credentials: existing})
+	opts, err := x.lc.StartRegistration(context.Background(), alice, "client-a", &ceremony.RegistrationOptions{Credentials: existing})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +158,7 @@ func TestStartRegistrationOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	chal, err := b64u.DecodeString(got.Challenge)
-	if err != nil || len(chal) < webauthn.MinChallengeSize {
+	if err != nil || len(chal) < ceremony.MinChallengeSize {
 		t.Fatalf("challenge %q: %v", got.Challenge, err)
 	}
 	uid, _ := b64u.DecodeString(got.User.ID)
@@ -171,7 +185,7 @@ func TestLifecycleRandom(t *testing.T) {
 	}
 	// Rand exhausted: InternalErrorException.
 	_, err = x.lc.StartRegistration(context.Background(), alice, "c", nil)
-	storetest.WantErr(t, err, webauthn.ErrInternal)
+	wantFault(t, err, webauthn.ErrInternal)
 }
 
 func TestRegistrationLifecycle(t *testing.T) {
@@ -182,12 +196,12 @@ func TestRegistrationLifecycle(t *testing.T) {
 
 	// Malformed responses consume nothing.
 	err := x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp[:len(resp)-1], &reg)
-	storetest.WantErr(t, err, webauthn.ErrMalformed)
+	wantFault(t, err, webauthn.ErrMalformed)
 	// Another client cannot use (or burn) it; another user cannot find it.
 	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-b", resp, &reg)
-	storetest.WantErr(t, err, webauthn.ErrClientMismatch)
+	wantFault(t, err, webauthn.ErrClientMismatch)
 	err = x.lc.CompleteRegistration(ctx, []byte("user-bob"), "client-a", resp, &reg)
-	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+	wantFault(t, err, webauthn.ErrChallengeNotFound)
 
 	if err := x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp, &reg); err != nil {
 		t.Fatal(err)
@@ -197,44 +211,44 @@ func TestRegistrationLifecycle(t *testing.T) {
 	}
 	// Replay.
 	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp, &reg)
-	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+	wantFault(t, err, webauthn.ErrChallengeNotFound)
 
 	// A registration response sent to the authentication Complete.
 	_, resp = x.startRegistration(t, "client-a")
 	var as webauthn.Assertion
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", resp, nil, &as)
-	storetest.WantErr(t, err, webauthn.ErrMalformed)
+	wantFault(t, err, webauthn.ErrMalformed)
 
 	// Expiry: valid at the timeout, gone 1ns later.
-	x.clk.Advance(webauthn.DefaultChallengeTimeout)
+	x.clk.Advance(ceremony.DefaultChallengeTimeout)
 	if err := x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp, &reg); err != nil {
 		t.Fatalf("at the timeout: %v", err)
 	}
 	_, resp = x.startRegistration(t, "client-a")
-	x.clk.Advance(webauthn.DefaultChallengeTimeout + time.Nanosecond)
+	x.clk.Advance(ceremony.DefaultChallengeTimeout + time.Nanosecond)
 	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp, &reg)
-	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+	wantFault(t, err, webauthn.ErrChallengeNotFound)
 
 	// A challenge the RP never issued.
-	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", x.regResponse(t, &webauthn.PublicKeyCredentialCreationOptionsJSON{Challenge: b64u.EncodeToString(make([]byte, 32))}, "cred", forge.FlagUP), &reg)
-	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
-	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", x.regResponse(t, &webauthn.PublicKeyCredentialCreationOptionsJSON{Challenge: "AAAA"}, "cred", forge.FlagUP), &reg)
-	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", x.regResponse(t, &ceremony.CreationOptionsJSON{Challenge: b64u.EncodeToString(make([]byte, 32))}, "cred", forge.FlagUP), &reg)
+	wantFault(t, err, webauthn.ErrChallengeNotFound)
+	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", x.regResponse(t, &ceremony.CreationOptionsJSON{Challenge: "AAAA"}, "cred", forge.FlagUP), &reg)
+	wantFault(t, err, webauthn.ErrChallengeNotFound)
 }
 
 func TestRegistrationLifecycleUserVerification(t *testing.T) {
 	ctx := context.Background()
 	x := newLifecycle(t)
-	opts, _ := x.lc.StartRegistration(ctx, alice, "c", &webauthn.RegistrationOptions{UserVerification: "required"})
+	opts, _ := x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{UserVerification: ceremony.UserVerificationRequired})
 	var reg webauthn.Registration
 	err := x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", forge.FlagUP), &reg)
-	storetest.WantErr(t, err, webauthn.ErrCredentialNotSupported)
+	wantFault(t, err, webauthn.ErrCredentialNotSupported)
 	if reg.CredentialID != nil {
 		t.Fatal("partial result on error")
 	}
 	// Spent by the failed attempt.
 	err = x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", forge.FlagUP|forge.FlagUV), &reg)
-	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+	wantFault(t, err, webauthn.ErrChallengeNotFound)
 	// "preferred" accepts UV clear.
 	opts, _ = x.lc.StartRegistration(ctx, alice, "c", nil)
 	if err := x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", forge.FlagUP), &reg); err != nil {
@@ -245,37 +259,38 @@ func TestRegistrationLifecycleUserVerification(t *testing.T) {
 func TestStartRegistrationLimits(t *testing.T) {
 	ctx := context.Background()
 	x := newLifecycle(t)
-	creds := make([]webauthn.Credential, webauthn.DefaultMaxCredentials)
-	_, err := x.lc.StartRegistration(ctx, alice, "c", &webauthn.RegistrationOptions{Credentials: creds})
-	storetest.WantErr(t, err, webauthn.ErrLimitExceeded)
-	if _, err := x.lc.StartRegistration(ctx, alice, "c", &webauthn.RegistrationOptions{Credentials: creds[:webauthn.DefaultMaxCredentials-1]}); err != nil {
+	creds := make([]webauthn.Credential, ceremony.DefaultMaxCredentials)
+	_, err := x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{Credentials: creds})
+	wantFault(t, err, webauthn.ErrLimitExceeded)
+	if _, err := x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{Credentials: creds[:ceremony.DefaultMaxCredentials-1]}); err != nil {
 		t.Fatal(err)
 	}
 	x.lc.MaxCredentials = 1
-	_, err = x.lc.StartRegistration(ctx, alice, "c", &webauthn.RegistrationOptions{Credentials: creds[:1]})
-	storetest.WantErr(t, err, webauthn.ErrLimitExceeded)
+	_, err = x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{Credentials: creds[:1]})
+	wantFault(t, err, webauthn.ErrLimitExceeded)
 
-	// The store's per-user cap.
-	x = newLifecycle(t)
-	x.lc.Store = &webauthn.MemStore{MaxPerUser: 2}
-	for range 2 {
-		if _, err := x.lc.StartRegistration(ctx, alice, "c", nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, err = x.lc.StartRegistration(ctx, alice, "c", nil)
-	storetest.WantErr(t, err, webauthn.ErrTooManyRequests)
-	_, err = x.lc.StartAuthentication(ctx, alice.ID, "c", nil)
-	storetest.WantErr(t, err, webauthn.ErrTooManyRequests)
+	// An empty client ID identifies no one.
+	_, err = x.lc.StartRegistration(ctx, alice, "", nil)
+	wantFault(t, err, webauthn.ErrMalformed)
+	_, err = x.lc.StartAuthentication(ctx, alice.ID, "", nil)
+	wantFault(t, err, webauthn.ErrMalformed)
 
 	for _, id := range [][]byte{nil, make([]byte, 65)} {
-		_, err = x.lc.StartRegistration(ctx, webauthn.User{ID: id, Name: "x"}, "c", nil)
-		storetest.WantErr(t, err, webauthn.ErrMalformed)
+		_, err = x.lc.StartRegistration(ctx, ceremony.User{ID: id, Name: "x"}, "c", nil)
+		wantFault(t, err, webauthn.ErrMalformed)
 	}
-	var zero webauthn.Lifecycle
+	var zero ceremony.Lifecycle
+	_, err = zero.StartRegistration(ctx, alice, "c", nil)
+	wantFault(t, err, webauthn.ErrConfigurationMissing)
+	_, err = zero.StartAuthentication(ctx, nil, "c", nil)
+	wantFault(t, err, webauthn.ErrConfigurationMissing)
+	var reg webauthn.Registration
+	wantFault(t, zero.CompleteRegistration(ctx, alice.ID, "c", []byte("{}"), &reg), webauthn.ErrConfigurationMissing)
+	var as webauthn.Assertion
+	wantFault(t, zero.CompleteAuthentication(ctx, nil, "c", []byte("{}"), nil, &as), webauthn.ErrConfigurationMissing)
 	zero.RP = &webauthn.RelyingParty{}
 	_, err = zero.StartRegistration(ctx, alice, "c", nil)
-	storetest.WantErr(t, err, webauthn.ErrConfigurationMissing)
+	wantFault(t, err, webauthn.ErrConfigurationMissing)
 }
 
 func TestAuthenticationLifecycle(t *testing.T) {
@@ -285,26 +300,26 @@ func TestAuthenticationLifecycle(t *testing.T) {
 	credID := x.f.Bytes("credid/auth", 16)
 	stored := &webauthn.Credential{ID: credID, PublicKey: key.COSE(), SignCount: 1, UserHandle: alice.ID}
 	lookups := 0
-	lookup := func(_ context.Context, id, _ []byte) (*webauthn.Credential, error) {
+	lookup := func(_ context.Context, _, id []byte) (*webauthn.Credential, error) {
 		lookups++
 		if bytes.Equal(id, credID) {
 			return stored, nil
 		}
 		return nil, nil
 	}
-	opts, err := x.lc.StartAuthentication(ctx, alice.ID, "client-a", &webauthn.AuthenticationOptions{AllowCredentials: []webauthn.Credential{*stored}})
+	opts, err := x.lc.StartAuthentication(ctx, alice.ID, "client-a", &ceremony.AuthenticationOptions{AllowCredentials: []webauthn.Credential{*stored}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if opts.RPID != "example.org" || len(opts.AllowCredentials) != 1 || opts.AllowCredentials[0].ID != b64u.EncodeToString(credID) || opts.UserVerification != "preferred" {
+	if opts.RPID != "example.org" || len(opts.AllowCredentials) != 1 || opts.AllowCredentials[0].ID != b64u.EncodeToString(credID) || opts.UserVerification != ceremony.UserVerificationPreferred {
 		t.Fatalf("options %+v", opts)
 	}
 	resp := authResponse(t, opts, key, credID, nil, forge.FlagUP|forge.FlagUV, false)
 	var as webauthn.Assertion
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-b", resp, lookup, &as)
-	storetest.WantErr(t, err, webauthn.ErrClientMismatch)
+	wantFault(t, err, webauthn.ErrClientMismatch)
 	err = x.lc.CompleteAuthentication(ctx, nil, "client-a", resp, lookup, &as)
-	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+	wantFault(t, err, webauthn.ErrChallengeNotFound)
 	if err := x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", resp, lookup, &as); err != nil {
 		t.Fatal(err)
 	}
@@ -312,42 +327,42 @@ func TestAuthenticationLifecycle(t *testing.T) {
 		t.Fatalf("assertion %+v", as)
 	}
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", resp, lookup, &as)
-	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+	wantFault(t, err, webauthn.ErrChallengeNotFound)
 
 	// A credential outside allowCredentials.
 	other := x.f.Key("other", cose.ES256)
 	otherID := x.f.Bytes("credid/other", 16)
-	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", &webauthn.AuthenticationOptions{AllowCredentials: []webauthn.Credential{*stored}})
+	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", &ceremony.AuthenticationOptions{AllowCredentials: []webauthn.Credential{*stored}})
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, other, otherID, nil, forge.FlagUP, false), lookup, &as)
-	storetest.WantErr(t, err, webauthn.ErrNotAuthorized)
+	wantFault(t, err, webauthn.ErrNotAuthorized)
 
 	// Unknown credential; a credential of another user.
 	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", nil)
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, other, otherID, nil, forge.FlagUP, false), lookup, &as)
-	storetest.WantErr(t, err, webauthn.ErrNotAuthorized)
+	wantFault(t, err, webauthn.ErrNotAuthorized)
 	bob := []byte("user-bob")
 	opts, _ = x.lc.StartAuthentication(ctx, bob, "client-a", nil)
 	err = x.lc.CompleteAuthentication(ctx, bob, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, false), lookup, &as)
-	storetest.WantErr(t, err, webauthn.ErrNotAuthorized)
+	wantFault(t, err, webauthn.ErrNotAuthorized)
 
 	// A bad signature spends the challenge.
 	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", nil)
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, true), lookup, &as)
-	storetest.WantErr(t, err, webauthn.ErrNotAuthorized)
+	wantFault(t, err, webauthn.ErrNotAuthorized)
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, false), lookup, &as)
-	storetest.WantErr(t, err, webauthn.ErrChallengeNotFound)
+	wantFault(t, err, webauthn.ErrChallengeNotFound)
 
 	// userVerification "required" enforced at Complete.
-	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", &webauthn.AuthenticationOptions{UserVerification: "required"})
+	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", &ceremony.AuthenticationOptions{UserVerification: ceremony.UserVerificationRequired})
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, false), lookup, &as)
-	storetest.WantErr(t, err, webauthn.ErrNotAuthorized)
+	wantFault(t, err, webauthn.ErrNotAuthorized)
 
 	// Lookup failures.
 	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", nil)
 	boom := errors.New("db down")
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, false),
 		func(context.Context, []byte, []byte) (*webauthn.Credential, error) { return nil, boom }, &as)
-	storetest.WantErr(t, err, webauthn.ErrInternal)
+	wantFault(t, err, webauthn.ErrInternal)
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want the lookup's error as cause", err)
 	}
@@ -368,7 +383,7 @@ func TestAuthenticationLifecycleUsernameless(t *testing.T) {
 	}
 	// No userHandle: the user cannot be identified.
 	err = x.lc.CompleteAuthentication(ctx, nil, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, false), lookup, &as)
-	storetest.WantErr(t, err, webauthn.ErrNotAuthorized)
+	wantFault(t, err, webauthn.ErrNotAuthorized)
 
 	opts, _ = x.lc.StartAuthentication(ctx, nil, "client-a", nil)
 	if err := x.lc.CompleteAuthentication(ctx, nil, "client-a", authResponse(t, opts, key, credID, alice.ID, forge.FlagUP, false), lookup, &as); err != nil {
@@ -381,11 +396,11 @@ func TestAuthenticationLifecycleUsernameless(t *testing.T) {
 
 // fixedStore is a ChallengeStore that hands out the same challenge on every
 // Consume, so that testing.AllocsPerRun measures Complete alone.
-type fixedStore struct{ c *webauthn.Challenge }
+type fixedStore struct{ c *ceremony.Challenge }
 
-func (s *fixedStore) Put(context.Context, *webauthn.Challenge, time.Time) error { return nil }
+func (s *fixedStore) Put(context.Context, *ceremony.Challenge, time.Time) error { return nil }
 
-func (s *fixedStore) Consume(context.Context, webauthn.Ceremony, []byte, []byte, string, time.Time) (*webauthn.Challenge, error) {
+func (s *fixedStore) Consume(context.Context, ceremony.Key, time.Time) (*ceremony.Challenge, error) {
 	return s.c, nil
 }
 
@@ -405,8 +420,8 @@ func TestLifecycleCompleteAllocs(t *testing.T) {
 	chal := bytes.Repeat([]byte{7}, 32)
 	enc := b64u.EncodeToString(chal)
 
-	resp := x.regResponse(t, &webauthn.PublicKeyCredentialCreationOptionsJSON{Challenge: enc}, "cred", forge.FlagUP|forge.FlagUV)
-	st.c = &webauthn.Challenge{Ceremony: webauthn.CeremonyRegistration, Value: chal, UserHandle: alice.ID, UserVerification: "required"}
+	resp := x.regResponse(t, &ceremony.CreationOptionsJSON{Challenge: enc}, "cred", forge.FlagUP|forge.FlagUV)
+	st.c = &ceremony.Challenge{Ceremony: ceremony.Registration, Value: chal, UserHandle: alice.ID, ClientID: "c", UserVerification: ceremony.UserVerificationRequired}
 	var reg webauthn.Registration
 	verify := testing.AllocsPerRun(50, func() {
 		if err := x.lc.RP.VerifyRegistration(resp, chal, &reg); err != nil {
@@ -425,8 +440,8 @@ func TestLifecycleCompleteAllocs(t *testing.T) {
 
 	key, stored, lookup := x.credential()
 	credID := stored.ID
-	aresp := authResponse(t, &webauthn.PublicKeyCredentialRequestOptionsJSON{Challenge: enc}, key, credID, alice.ID, forge.FlagUP|forge.FlagUV, false)
-	st.c = &webauthn.Challenge{Ceremony: webauthn.CeremonyAuthentication, Value: chal, UserVerification: "required"}
+	aresp := authResponse(t, &ceremony.RequestOptionsJSON{Challenge: enc}, key, credID, alice.ID, forge.FlagUP|forge.FlagUV, false)
+	st.c = &ceremony.Challenge{Ceremony: ceremony.Authentication, Value: chal, ClientID: "c", UserVerification: ceremony.UserVerificationRequired}
 	var as webauthn.Assertion
 	verify = testing.AllocsPerRun(50, func() {
 		if err := x.lc.RP.VerifyAuthentication(aresp, chal, stored, &as); err != nil {
@@ -497,7 +512,7 @@ func TestLifecycleEscapedResponse(t *testing.T) {
 // RP accepts, else RP.Algorithms, else the defaults, and never RS1.
 func TestStartRegistrationAlgorithms(t *testing.T) {
 	ctx := context.Background()
-	algs := func(p []webauthn.CredentialParameters) []cose.Algorithm {
+	algs := func(p []ceremony.CredentialParameters) []cose.Algorithm {
 		var out []cose.Algorithm
 		for _, c := range p {
 			out = append(out, c.Alg)
@@ -519,7 +534,7 @@ func TestStartRegistrationAlgorithms(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			x := newLifecycle(t)
 			x.lc.RP.Algorithms = tt.rp
-			opts, err := x.lc.StartRegistration(ctx, alice, "c", &webauthn.RegistrationOptions{Algorithms: tt.asked})
+			opts, err := x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{Algorithms: tt.asked})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -532,5 +547,5 @@ func TestStartRegistrationAlgorithms(t *testing.T) {
 	x := newLifecycle(t)
 	x.lc.RP.Algorithms = []cose.Algorithm{cose.RS1}
 	_, err := x.lc.StartRegistration(ctx, alice, "c", nil)
-	storetest.WantErr(t, err, webauthn.ErrConfigurationMissing)
+	wantFault(t, err, webauthn.ErrConfigurationMissing)
 }

@@ -1,0 +1,45 @@
+package trust
+
+import (
+	"crypto/x509"
+	"encoding/asn1"
+)
+
+// oidNameConstraints is id-ce-nameConstraints (RFC 5280 §4.2.1.10).
+var oidNameConstraints = asn1.ObjectIdentifier{2, 5, 29, 30}
+
+// hasNameConstraints reports whether c carries a nameConstraints extension,
+// critical or not.
+func hasNameConstraints(c *x509.Certificate) bool {
+	for i := range c.Extensions {
+		if c.Extensions[i].Id.Equal(oidNameConstraints) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkPathLen checks RFC 5280 §6.1.4 (l)/(m) for issuer, a CA with below
+// intermediate certificates between it and the end certificate of the path:
+// a basicConstraints pathLenConstraint smaller than below fails with
+// ErrPathLen. crypto/x509 parses an absent pathLenConstraint as MaxPathLen
+// -1 and a present one as its value (MaxPathLenZero set for 0), so
+// MaxPathLen >= 0 with basicConstraints present is exactly "constrained".
+// Self-issued intermediates count like any other (the RFC exempts them; as in
+// crypto/x509, this verifier does not), which can only reject more.
+func checkPathLen(issuer *x509.Certificate, below int) error {
+	if issuer.BasicConstraintsValid && issuer.MaxPathLen >= 0 && below > issuer.MaxPathLen {
+		return ErrPathLen
+	}
+	return nil
+}
+
+// checkNames fails closed on nameConstraints (ErrNameConstraints): the
+// verifier does not evaluate them, so a certificate carrying them, critical or
+// not, is rejected rather than trusted beyond its constraints.
+func checkNames(c *x509.Certificate) error {
+	if hasNameConstraints(c) {
+		return ErrNameConstraints
+	}
+	return nil
+}

@@ -1,0 +1,124 @@
+package webauthnhttp
+
+import (
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+
+	"github.com/passkeykit/webauthn"
+)
+
+func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// slogLevel logs server faults as errors and client faults as warnings.
+func slogLevel(status int) slog.Level {
+	if status >= http.StatusInternalServerError {
+		return slog.LevelError
+	}
+	return slog.LevelWarn
+}
+
+// FlagsSummary spells out the authenticator data flags (§6.1).
+type FlagsSummary struct {
+	UserPresent    bool `json:"up"`
+	UserVerified   bool `json:"uv"`
+	BackupEligible bool `json:"be"`
+	BackupState    bool `json:"bs"`
+	AttestedData   bool `json:"at"`
+	Extensions     bool `json:"ed"`
+	Byte           int  `json:"byte"`
+}
+
+// RegistrationSummary is the JSON body of a successful register/finish.
+type RegistrationSummary struct {
+	Ceremony        string       `json:"ceremony"`
+	User            string       `json:"user"`
+	CredentialID    string       `json:"credentialId"`
+	Format          string       `json:"format"`
+	AttestationType string       `json:"attestationType"`
+	TrustPath       []string     `json:"trustPath"`
+	AAGUID          string       `json:"aaguid"`
+	Algorithm       string       `json:"algorithm"`
+	AlgorithmID     int64        `json:"algorithmId"`
+	SignCount       uint32       `json:"signCount"`
+	Flags           FlagsSummary `json:"flags"`
+	Transports      []string     `json:"transports"`
+	Attachment      string       `json:"attachment"`
+	ResidentKey     *bool        `json:"residentKey"`
+}
+
+// AssertionSummary is the JSON body of a successful login/finish.
+type AssertionSummary struct {
+	Ceremony          string       `json:"ceremony"`
+	User              string       `json:"user"`
+	CredentialID      string       `json:"credentialId"`
+	SignCount         uint32       `json:"signCount"`
+	PreviousSignCount uint32       `json:"previousSignCount"`
+	CloneSuspected    bool         `json:"cloneSuspected"`
+	Flags             FlagsSummary `json:"flags"`
+	Attachment        string       `json:"attachment"`
+	UserHandle        string       `json:"userHandle"`
+}
+
+func summarizeFlags(f byte) FlagsSummary {
+	return FlagsSummary{f&0x01 != 0, f&0x04 != 0, f&0x08 != 0, f&0x10 != 0, f&0x40 != 0, f&0x80 != 0, int(f)}
+}
+
+func summarizeRegistration(name string, reg *webauthn.Registration) *RegistrationSummary {
+	s := &RegistrationSummary{
+		Ceremony:        "registration",
+		User:            name,
+		CredentialID:    b64url(reg.CredentialID),
+		Format:          reg.Format.String(),
+		AttestationType: reg.Type.String(),
+		TrustPath:       []string{},
+		AAGUID:          aaguidString(reg.AAGUID),
+		Algorithm:       reg.Algorithm.String(),
+		AlgorithmID:     int64(reg.Algorithm),
+		SignCount:       reg.SignCount,
+		Flags:           summarizeFlags(byte(reg.Flags)),
+		Transports:      reg.Transports.Strings(),
+		Attachment:      reg.Attachment.String(),
+	}
+	for _, c := range reg.TrustPath {
+		s.TrustPath = append(s.TrustPath, c.Subject.String())
+	}
+	if s.Transports == nil {
+		s.Transports = []string{}
+	}
+	if reg.HasCredProps {
+		rk := reg.CredPropsRK
+		s.ResidentKey = &rk
+	}
+	return s
+}
+
+func summarizeAssertion(name string, prev uint32, as *webauthn.Assertion) *AssertionSummary {
+	return &AssertionSummary{
+		Ceremony:          "authentication",
+		User:              name,
+		CredentialID:      b64url(as.CredentialID),
+		SignCount:         as.SignCount,
+		PreviousSignCount: prev,
+		CloneSuspected:    as.CloneSuspected,
+		Flags:             summarizeFlags(byte(as.Flags)),
+		Attachment:        as.Attachment.String(),
+		UserHandle:        b64url(as.UserHandle),
+	}
+}
+
+// aaguidString formats an AAGUID as a UUID (RFC 9562 §4).
+func aaguidString(a [16]byte) string {
+	const hexdigits = "0123456789abcdef"
+	var b [36]byte
+	j := 0
+	for i, c := range a {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b[j] = '-'
+			j++
+		}
+		b[j], b[j+1] = hexdigits[c>>4], hexdigits[c&15]
+		j += 2
+	}
+	return string(b[:])
+}

@@ -1,7 +1,7 @@
 package cognito
 
-// This file is the one place that uses the ceremony types of package
-// webauthn (Lifecycle, its options JSON, ChallengeStore, MemStore).
+// This file is the one place that uses package ceremony (Lifecycle, its
+// options JSON, ChallengeStore, MemStore).
 
 import (
 	"bytes"
@@ -13,16 +13,29 @@ import (
 	"net/http"
 	"time"
 
+	"crypto/sha256"
+
 	"github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn/ceremony"
 	"github.com/passkeykit/webauthn/cose"
 )
 
 // ChallengeStore keeps WebAuthn challenges between Start and Complete: the
-// library's challenge store interface (webauthn.MemStore in memory, or the
-// Redis store of module store/redis).
-type ChallengeStore = webauthn.ChallengeStore
+// ceremony package's challenge store interface (ceremony.MemStore in memory,
+// or the Redis store of module store/redis).
+type ChallengeStore = ceremony.ChallengeStore
 
-func newMemChallenges() ChallengeStore { return &webauthn.MemStore{} }
+func newMemChallenges() ChallengeStore { return &ceremony.MemStore{} }
+
+// ceremonyClient is the client ID a ceremony is bound to: the app client
+// and the user, hashed (ceremony.MaxClientIDSize bounds it). A challenge is
+// then completed only through the app client it was issued to
+// (WebAuthnClientMismatchException), and the challenge store's per-client
+// bound is per user of an app client, not shared by all its users.
+func ceremonyClient(appClient, sub string) string {
+	h := sha256.Sum256([]byte(appClient + "\x00" + sub))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
 
 // maxCASAttempts bounds the compare-and-set rounds of one sign-in's state
 // update. A round fails only when another sign-in of the same credential
@@ -36,7 +49,7 @@ const maxCASAttempts = 64
 type passkeys struct {
 	cfg *WebAuthnConfig
 	rp  *webauthn.RelyingParty
-	lc  *webauthn.Lifecycle
+	lc  *ceremony.Lifecycle
 }
 
 func newPasskeys(cfg *WebAuthnConfig, store ChallengeStore, clock func() time.Time) *passkeys {
@@ -50,7 +63,7 @@ func newPasskeys(cfg *WebAuthnConfig, store ChallengeStore, clock func() time.Ti
 		RejectSignCountRegression: true,
 		Clock:                     clock,
 	}
-	return &passkeys{cfg: cfg, rp: rp, lc: &webauthn.Lifecycle{
+	return &passkeys{cfg: cfg, rp: rp, lc: &ceremony.Lifecycle{
 		RP:             rp,
 		RPName:         cfg.RPName,
 		Store:          store,
@@ -66,11 +79,11 @@ func maxPasskeys(cfg *WebAuthnConfig) int {
 	return MaxPasskeysPerUser
 }
 
-func (pk *passkeys) userVerification() string {
+func (pk *passkeys) userVerification() ceremony.UserVerification {
 	if pk.cfg.UserVerification == "required" {
-		return "required"
+		return ceremony.UserVerificationRequired
 	}
-	return "preferred"
+	return ceremony.UserVerificationPreferred
 }
 
 // libCredentials converts stored credentials to the library's records.
@@ -128,14 +141,14 @@ func (s *Server) allCredentials(ctx context.Context, p *pool, u *UserRecord) ([]
 // (WebAuthn L3 §5.4 in its JSON form): no attestation member (so "none"),
 // no hints.
 type creationOptions struct {
-	RP                     webauthn.RPEntity                            `json:"rp"`
-	User                   webauthn.UserEntityJSON                      `json:"user"`
-	Challenge              string                                       `json:"challenge"`
-	PubKeyCredParams       []webauthn.CredentialParameters              `json:"pubKeyCredParams"`
-	Timeout                int64                                        `json:"timeout"`
-	ExcludeCredentials     []webauthn.CredentialDescriptorJSON          `json:"excludeCredentials"`
-	AuthenticatorSelection *webauthn.AuthenticatorSelection             `json:"authenticatorSelection"`
-	Extensions             *webauthn.AuthenticationExtensionsClientJSON `json:"extensions,omitempty"`
+	RP                     ceremony.RPEntity                `json:"rp"`
+	User                   ceremony.UserEntityJSON          `json:"user"`
+	Challenge              string                           `json:"challenge"`
+	PubKeyCredParams       []ceremony.CredentialParameters  `json:"pubKeyCredParams"`
+	Timeout                int64                            `json:"timeout"`
+	ExcludeCredentials     []ceremony.CredentialDescriptor  `json:"excludeCredentials"`
+	AuthenticatorSelection *ceremony.AuthenticatorSelection `json:"authenticatorSelection"`
+	Extensions             *ceremony.ExtensionsJSON         `json:"extensions,omitempty"`
 }
 
 // replicaRefusal is OperationNotEnabledException on a replica pool.
@@ -165,8 +178,8 @@ func (s *Server) startWebAuthnRegistration(ctx context.Context, r *http.Request,
 	if err != nil {
 		return nil, err
 	}
-	o, err := p.pk.lc.StartRegistration(ctx, webauthn.User{ID: []byte(u.Sub), Name: u.Username, DisplayName: u.Username}, c.ClientID,
-		&webauthn.RegistrationOptions{Credentials: libCredentials(recs), UserVerification: p.pk.userVerification(), ResidentKey: "required"})
+	o, err := p.pk.lc.StartRegistration(ctx, ceremony.User{ID: []byte(u.Sub), Name: u.Username, DisplayName: u.Username}, ceremonyClient(c.ClientID, u.Sub),
+		&ceremony.RegistrationOptions{Credentials: libCredentials(recs), UserVerification: p.pk.userVerification(), ResidentKey: ceremony.ResidentKeyRequired})
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +217,7 @@ func (s *Server) completeWebAuthnRegistration(ctx context.Context, r *http.Reque
 		return nil, missing("credential")
 	}
 	var reg webauthn.Registration
-	if err := p.pk.lc.CompleteRegistration(ctx, []byte(u.Sub), c.ClientID, in.Credential, &reg); err != nil {
+	if err := p.pk.lc.CompleteRegistration(ctx, []byte(u.Sub), ceremonyClient(c.ClientID, u.Sub), in.Credential, &reg); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -368,11 +381,11 @@ func (s *Server) deleteWebAuthnCredential(ctx context.Context, r *http.Request, 
 
 // requestOptions is CREDENTIAL_REQUEST_OPTIONS (WebAuthn L3 §5.5, JSON).
 type requestOptions struct {
-	Challenge        string                              `json:"challenge"`
-	Timeout          int64                               `json:"timeout"`
-	RPID             string                              `json:"rpId"`
-	AllowCredentials []webauthn.CredentialDescriptorJSON `json:"allowCredentials"`
-	UserVerification string                              `json:"userVerification"`
+	Challenge        string                          `json:"challenge"`
+	Timeout          int64                           `json:"timeout"`
+	RPID             string                          `json:"rpId"`
+	AllowCredentials []ceremony.CredentialDescriptor `json:"allowCredentials"`
+	UserVerification ceremony.UserVerification       `json:"userVerification"`
 }
 
 // startPasskeySignIn answers the WEB_AUTHN challenge: request options
@@ -382,8 +395,8 @@ func (s *Server) startPasskeySignIn(ctx context.Context, p *pool, u *UserRecord,
 	if err != nil {
 		return nil, err
 	}
-	o, err := p.pk.lc.StartAuthentication(ctx, []byte(u.Sub), clientID,
-		&webauthn.AuthenticationOptions{AllowCredentials: libCredentials(recs), UserVerification: p.pk.userVerification()})
+	o, err := p.pk.lc.StartAuthentication(ctx, []byte(u.Sub), ceremonyClient(clientID, u.Sub),
+		&ceremony.AuthenticationOptions{AllowCredentials: libCredentials(recs), UserVerification: p.pk.userVerification()})
 	if err != nil {
 		return nil, signInError(err)
 	}
@@ -416,9 +429,9 @@ func signInError(err error) error {
 // counter and backup state atomically (recordSignIn).
 func (s *Server) finishPasskeySignIn(ctx context.Context, p *pool, u *UserRecord, clientID string, credential []byte) error {
 	var rec *CredentialRecord
-	lookup := func(ctx context.Context, id, _ []byte) (*webauthn.Credential, error) {
+	lookup := func(ctx context.Context, user, id []byte) (*webauthn.Credential, error) {
 		r, err := s.store.Credential(ctx, p.cfg.ID, id)
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, ErrNotFound) || err == nil && r.Sub != string(user) {
 			return nil, nil
 		}
 		if err != nil {
@@ -429,7 +442,7 @@ func (s *Server) finishPasskeySignIn(ctx context.Context, p *pool, u *UserRecord
 		return &c, nil
 	}
 	var as webauthn.Assertion
-	if err := p.pk.lc.CompleteAuthentication(ctx, []byte(u.Sub), clientID, credential, lookup, &as); err != nil {
+	if err := p.pk.lc.CompleteAuthentication(ctx, []byte(u.Sub), ceremonyClient(clientID, u.Sub), credential, lookup, &as); err != nil {
 		return signInError(err)
 	}
 	return signInError(recordSignIn(ctx, s.store, p.cfg.ID, rec.ID, rec.State,
@@ -437,7 +450,7 @@ func (s *Server) finishPasskeySignIn(ctx context.Context, p *pool, u *UserRecord
 }
 
 // counterAdvances reports whether an assertion's counter next is acceptable
-// after the stored counter (WebAuthn L3 §7.2 step 24): greater, or both 0
+// after the stored counter (WebAuthn L3 §7.2 step 22): greater, or both 0
 // (an authenticator without a counter, such as a synced passkey).
 func counterAdvances(stored, next uint32) bool {
 	return next > stored || next == 0 && stored == 0
@@ -447,7 +460,7 @@ func counterAdvances(stored, next uint32) bool {
 // (WebAuthn L3 §7.2 step 26), by compare-and-set: when another sign-in of
 // the same credential wrote first, the assertion is judged again against
 // the fresh state, and a counter that no longer advances is refused as the
-// regression it is (NotAuthorizedException, §7.2 step 24), so the stored
+// regression it is (NotAuthorizedException, §7.2 step 22), so the stored
 // counter never goes back and a clone racing the genuine authenticator is
 // detected. A credential deleted meanwhile is not recreated
 // (NotAuthorizedException).
@@ -469,7 +482,7 @@ func recordSignIn(ctx context.Context, st Store, pool string, id []byte, judged,
 			return internalErr("reading the passkey", err)
 		}
 		if !counterAdvances(fresh.State.SignCount, next.SignCount) {
-			return webauthn.NewError(webauthn.ErrNotAuthorized, "§7.2 step 24",
+			return webauthn.NewError(webauthn.ErrNotAuthorized, "§7.2 step 22",
 				"signature counter did not increase past the stored counter (a concurrent sign-in stored a higher one): the authenticator may be cloned", nil)
 		}
 		old = fresh.State

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn/ceremony"
 )
 
 func TestPasskeyFlow(t *testing.T) {
@@ -207,13 +208,18 @@ func TestStartRegistrationExceptions(t *testing.T) {
 		h.registerPasskey(tok)
 	}
 	h.fails("StartWebAuthnRegistration", start(tok), webauthn.ExceptionLimitExceeded)
-	// The challenge store holds at most webauthn.DefaultMaxPerUser
-	// outstanding challenges per user.
+	// The challenge store holds at most ceremony.DefaultMaxPerClient
+	// outstanding challenges per user of an app client: one more makes room
+	// by dropping that user's oldest, and no other user's.
 	bob := h.user(mainClient, "bob")
-	for range webauthn.DefaultMaxPerUser {
+	carol := h.user(mainClient, "carol")
+	carolOpts := h.startRegistration(carol)
+	oldest := h.startRegistration(bob)
+	for range ceremony.DefaultMaxPerClient {
 		h.startRegistration(bob)
 	}
-	h.fails("StartWebAuthnRegistration", start(bob), webauthn.ExceptionTooManyRequests)
+	h.fails("CompleteWebAuthnRegistration", complete(bob, newAuthenticator(t).register(t, oldest, ceremonyParams{origin: testOrigin})), webauthn.ExceptionChallengeNotFound)
+	h.ok("CompleteWebAuthnRegistration", complete(carol, newAuthenticator(t).register(t, carolOpts, ceremonyParams{origin: testOrigin})), nil)
 	h.ok("AdminResetUserPassword", map[string]any{"UserPoolId": mainPool, "Username": "bob"}, nil)
 	h.fails("StartWebAuthnRegistration", start(bob), ExceptionPasswordResetRequired)
 }
@@ -305,7 +311,7 @@ var completeFaults = []completeFault{
 	{webauthn.ExceptionChallengeNotFound, "the challenge expired", func(t *testing.T, h *harness) (map[string]any, []string) {
 		tok := h.user(mainClient, "alice")
 		cred := validCredential(t, h, tok)
-		h.clock.Advance(webauthn.DefaultChallengeTimeout + time.Second)
+		h.clock.Advance(ceremony.DefaultChallengeTimeout + time.Second)
 		return complete(tok, cred), nil
 	}, nil},
 	{webauthn.ExceptionChallengeNotFound, "the challenge was used already", func(t *testing.T, h *harness) (map[string]any, []string) {

@@ -32,6 +32,8 @@ type confTool struct {
 	c *confClient
 	f *forge.Forge
 	n int
+	// authCred is the credential of the assertion case being built.
+	authCred *confCred
 }
 
 func confRP(meta *ConformanceMetadata) *webauthn.RelyingParty {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,7 +74,7 @@ type ConformanceOptions struct {
 // userVerification and extensions are what the options ask for, and the
 // extensions object is echoed (with credProps added for registration). A
 // failure is a 4xx (5xx for a server fault, HTTPStatus) {"status":
-// "failed", "errorMessage": "<Exception>: <spec step>: <reason>"}.
+// "failed", "errorMessage": "<Exception>: <spec step>: <reason>[: <cause>]"}.
 //
 // It is a thin binding over what users deploy: the ceremonies are a
 // ceremony.Lifecycle (Start/Complete, the same one NewHandler uses) with
@@ -192,8 +193,9 @@ func (h *ConformanceHandler) route(path string, f func(http.ResponseWriter, *htt
 }
 
 // writeError answers err as a failed ServerResponse whose errorMessage is
-// "<Exception>: <Step>: <Reason>", with the HTTP status of HTTPStatus; the
-// cause is logged only.
+// "<Exception>: <Step>: <Reason>", followed by ": <cause>" when the error
+// has one (a test server tells the operator running the tools why; Handler
+// never sends the cause), with the HTTP status of HTTPStatus.
 func (h *ConformanceHandler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *webauthn.Error
 	if !errors.As(err, &e) {
@@ -202,7 +204,11 @@ func (h *ConformanceHandler) writeError(w http.ResponseWriter, r *http.Request, 
 	status := HTTPStatus(e)
 	h.base.log.Log(r.Context(), slogLevel(status), "conformance request failed", "path", r.URL.Path, "status", status,
 		"exception", e.Exception(), "step", e.Step, "reason", e.Reason, "cause", e.Err)
-	writeJSON(w, status, ServerResponse{Status: "failed", ErrorMessage: e.Exception() + ": " + e.Step + ": " + e.Reason})
+	msg := e.Exception() + ": " + e.Step + ": " + e.Reason
+	if e.Err != nil {
+		msg += ": " + strings.ReplaceAll(e.Err.Error(), "\n", "; ")
+	}
+	writeJSON(w, status, ServerResponse{Status: "failed", ErrorMessage: msg})
 }
 
 // remember records what the session's latest options request was for,

@@ -127,7 +127,7 @@ func (m *ConformanceMetadata) CheckRegistration(reg *webauthn.Registration, at t
 		err = nil
 	}
 	if err != nil {
-		return webauthn.NewError(webauthn.ErrCredentialNotSupported, step, "the metadata refuses the authenticator: "+err.Error(), err)
+		return webauthn.NewError(webauthn.ErrCredentialNotSupported, step, "the metadata refuses the authenticator", err)
 	}
 	if m.Require && attested && !reg.Judged {
 		return webauthn.NewError(webauthn.ErrCredentialNotSupported, step, "the metadata statement gives no attestation root to judge the chain by", nil)

@@ -230,3 +230,27 @@ func TestConformanceServerServes(t *testing.T) {
 		t.Errorf("exit %d: %s", code, out.String())
 	}
 }
+
+// TestFetchLimit: a file or URL of limit bytes is read, one of limit+1 is
+// refused (maxCRLSize, maxStatementSize and mds.MaxBLOBSize are passed as
+// the limit).
+func TestFetchLimit(t *testing.T) {
+	const limit = 64
+	p := filepath.Join(t.TempDir(), "f")
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(p))))
+	defer srv.Close()
+	for _, n := range []int{limit, limit + 1} {
+		if err := os.WriteFile(p, bytes.Repeat([]byte("a"), n), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, src := range []string{p, srv.URL + "/f"} {
+			b, err := fetch(src, limit)
+			if n <= limit && (err != nil || len(b) != n) || n > limit && err == nil {
+				t.Errorf("%s of %d bytes: %d, %v", src, n, len(b), err)
+			}
+		}
+	}
+	if _, err := fetch(srv.URL+"/missing", limit); err == nil {
+		t.Error("404 fetched")
+	}
+}

@@ -1,89 +1,83 @@
 package webauthn_test
 
 import (
-	"crypto/sha256"
+	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"time"
 
-	webauthn "github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn/ceremony"
 	"github.com/passkeykit/webauthn/cose"
-	"github.com/passkeykit/webauthn/internal/forge"
+	"github.com/passkeykit/webauthn/webauthntest"
 )
 
-// Example registers a passkey and then signs in with it. The browser side is
-// played by a deterministic forged authenticator; a relying party receives the
-// same JSON from PublicKeyCredential.toJSON().
+// Example uses the stateless verifier: the caller issues each challenge,
+// keeps it (in its own session store) until the response comes back, and
+// makes sure it is used once. A webauthntest.Authenticator plays the
+// browser; a real page posts the same JSON, PublicKeyCredential.toJSON().
 func Example() {
 	rp := &webauthn.RelyingParty{
-		RPID:       "example.org",
-		Origins:    []string{"https://example.org"},
-		Algorithms: []cose.Algorithm{cose.ES256, cose.RS256},
-		Clock:      func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) },
+		RPID:    "example.org",
+		Origins: []string{"https://example.org"},
 	}
+	browser := webauthntest.NewFromSeed("https://example.org", []byte("example"))
+	b64 := base64.RawURLEncoding.EncodeToString
+	userHandle := []byte("a random handle") // one per account, no personal data
 
-	// Registration: the RP issues a challenge; the browser returns
-	// RegistrationResponseJSON.
-	authn := forge.New("example")
-	key := authn.Key("passkey", cose.ES256)
-	reg := authn.Registration("passkey", key)
-	challenge := reg.ClientData.Challenge
-	regJSON := registrationJSON(reg)
-
-	var r webauthn.Registration
-	if err := rp.VerifyRegistration(regJSON, challenge, &r); err != nil {
+	// Registration (§7.1): a fresh random challenge, kept with the session.
+	challenge := make([]byte, 32)
+	rand.Read(challenge)
+	response, err := browser.Create(&ceremony.CreationOptionsJSON{
+		RP:               ceremony.RPEntity{ID: "example.org", Name: "Example"},
+		User:             ceremony.UserEntityJSON{ID: b64(userHandle), Name: "alice", DisplayName: "Alice"},
+		Challenge:        b64(challenge),
+		PubKeyCredParams: []ceremony.CredentialParameters{{Type: "public-key", Alg: cose.ES256}},
+		AuthenticatorSelection: &ceremony.AuthenticatorSelection{
+			ResidentKey:        ceremony.ResidentKeyRequired, // a passkey
+			RequireResidentKey: true,
+			UserVerification:   ceremony.UserVerificationPreferred,
+		},
+	})
+	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Printf("registered: %v key, %v attestation, %d-byte credential ID\n", r.Algorithm, r.Type, len(r.CredentialID))
-
-	// Store the credential record.
-	cred := webauthn.Credential{
-		ID:             append([]byte(nil), r.CredentialID...),
-		PublicKey:      append([]byte(nil), r.PublicKey...),
-		SignCount:      r.SignCount,
-		BackupEligible: r.BackupEligible,
-		UserHandle:     []byte("user-42"),
+	var reg webauthn.Registration
+	if err := rp.VerifyRegistration(response, challenge, &reg); err != nil {
+		fmt.Println(webauthn.ExceptionName(err), err)
+		return
 	}
+	cred := reg.Record(userHandle) // store it; refuse an ID already stored (§7.1 step 26)
+	fmt.Printf("registered %x: %v, %v attestation\n", cred.ID, reg.Algorithm, reg.Format)
 
-	// Sign-in: a new challenge; the browser returns AuthenticationResponseJSON.
-	challenge = []byte("a fresh challenge of 32 bytes!!!")
-	authJSON := assertionJSON(key, cred.ID, challenge, 1)
-	var a webauthn.Assertion
-	if err := rp.VerifyAuthentication(authJSON, challenge, &cred, &a); err != nil {
+	// Authentication (§7.2): another fresh challenge.
+	challenge = make([]byte, 32)
+	rand.Read(challenge)
+	response, err = browser.Get(&ceremony.RequestOptionsJSON{
+		Challenge:        b64(challenge),
+		RPID:             "example.org",
+		AllowCredentials: []ceremony.CredentialDescriptor{{ID: b64(cred.ID), Type: "public-key"}},
+	}, nil)
+	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	cred.SignCount = a.SignCount
-	fmt.Printf("signed in: user %s, sign count %d, clone suspected %v\n", a.UserHandle, a.SignCount, a.CloneSuspected)
+	var as webauthn.Assertion
+	if err := rp.VerifyAuthentication(response, challenge, &cred, &as); err != nil {
+		fmt.Println(webauthn.ExceptionName(err), err)
+		return
+	}
+	cred.SignCount, cred.BackupState = as.SignCount, as.BackupState // write back (§7.2 step 24)
+	fmt.Printf("signed in: user %q, sign count %d\n", as.UserHandle, as.SignCount)
 
-	// Replaying the same assertion with a new challenge fails.
-	err := rp.VerifyAuthentication(authJSON, []byte("another challenge"), &cred, &a)
+	// The same response against the next challenge: refused.
+	next := make([]byte, 32)
+	rand.Read(next)
+	err = rp.VerifyAuthentication(response, next, &cred, &as)
 	fmt.Println(webauthn.ExceptionName(err))
 
 	// Output:
-	// registered: ES256 key, none attestation, 16-byte credential ID
-	// signed in: user user-42, sign count 1, clone suspected false
+	// registered afa15abd49ec81c20c849868f1fef29b: ES256, none attestation
+	// signed in: user "a random handle", sign count 1
 	// WebAuthnChallengeNotFoundException
-}
-
-func registrationJSON(reg *forge.Registration) []byte {
-	enc := base64.RawURLEncoding.EncodeToString
-	id := enc(reg.AuthData.CredentialID)
-	return []byte(`{"id":"` + id + `","rawId":"` + id + `","type":"public-key",` +
-		`"response":{"clientDataJSON":"` + enc(reg.ClientDataJSON()) +
-		`","attestationObject":"` + enc(reg.Object("none", forge.Stmt{})) + `","transports":["internal"]},` +
-		`"authenticatorAttachment":"platform","clientExtensionResults":{}}`)
-}
-
-func assertionJSON(key *forge.Key, credID, challenge []byte, count uint32) []byte {
-	enc := base64.RawURLEncoding.EncodeToString
-	ad := (&forge.AuthData{RPID: "example.org", Flags: forge.FlagUP | forge.FlagUV, SignCount: count}).Bytes()
-	cdj := (&forge.ClientData{Type: "webauthn.get", Challenge: challenge, Origin: "https://example.org"}).JSON()
-	h := sha256.Sum256(cdj)
-	id := enc(credID)
-	return []byte(`{"id":"` + id + `","rawId":"` + id + `","type":"public-key",` +
-		`"response":{"clientDataJSON":"` + enc(cdj) + `","authenticatorData":"` + enc(ad) +
-		`","signature":"` + enc(key.Sign(ad, h[:])) + `","userHandle":"` + enc([]byte("user-42")) + `"},` +
-		`"clientExtensionResults":{}}`)
 }

@@ -51,7 +51,7 @@ func verifyAndroidKey(in *Input, s Statement, out *Result) error {
 	leaf := certs[0]
 	// Step 2: sig over authenticatorData||clientDataHash with the leaf key.
 	if err := cosesig.VerifyPublicKey(alg, leaf.PublicKey, sig, in.Object.AuthData, in.ClientDataHash); err != nil {
-		return fail(f, "§8.4 step 2", attSigKind(err), err)
+		return fail(f, "§8.4 step 2", sigKind(err), err)
 	}
 	// Step 3: the leaf key is the credential public key.
 	if in.CredentialKey == nil || !cosesig.Equal(in.CredentialKey, leaf.PublicKey) {

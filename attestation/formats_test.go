@@ -1,10 +1,9 @@
 package attestation
 
-// Shared-vector, forged-case and concurrency tests for the packed, fido-u2f,
-// apple and compound verifiers.
+// Forged-case helpers for the packed, fido-u2f, apple and compound verifiers,
+// and the concurrency test over every format.
 
 import (
-	"crypto/sha256"
 	"errors"
 	"sync"
 	"testing"
@@ -13,8 +12,6 @@ import (
 	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/internal/forge"
-	"github.com/passkeykit/webauthn/internal/testenv"
-	"github.com/passkeykit/webauthn/internal/vectors"
 	"github.com/passkeykit/webauthn/trust"
 )
 
@@ -67,110 +64,34 @@ func fvAnchors(roots ...*forge.Cert) *Options {
 	return &Options{Anchors: &trust.Static{ByFormat: m}, Verifier: &trust.Verifier{Cache: trust.NewCache(64)}}
 }
 
-// myFormats are the formats these tests own.
-var myFormats = map[string]bool{"packed": true, "fido-u2f": true, "apple": true, "compound": true}
-
-// loadFormatVectors prepares the shared registration vectors of myFormats whose
-// verdict is this package's to give. Skipped vectors are logged with the reason.
-func loadFormatVectors(t *testing.T, opts func(v *vectors.Vector) *Options) (cases []*fvCase, want []*vectors.Vector) {
-	t.Helper()
-	vs, err := vectors.LoadDir(testenv.VectorsDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range vs {
-		if !myFormats[v.Fmt] || v.Ceremony != "registration" {
-			continue
-		}
-		if e := v.Expect.Exception; e != "" && e != "WebAuthnCredentialNotSupportedException" {
-			t.Logf("skip %s: exception %s belongs to the ceremony layer", v.Name, e)
-			continue
-		}
-		fl := v.Fields()
-		if fl == nil {
-			t.Fatalf("%s: response is not an object", v.Name)
-		}
-		cdh := sha256.Sum256(vectors.B64(fl.Response.ClientDataJSON))
-		o := opts(v)
-		cases = append(cases, fvPrepare(t, v.Name, vectors.B64(fl.Response.AttestationObject), cdh[:], v.Time(), o))
-		want = append(want, v)
-	}
-	return cases, want
-}
-
-func vectorOptions(t *testing.T, shared *trust.Verifier) func(v *vectors.Vector) *Options {
-	return func(v *vectors.Vector) *Options {
-		pems, err := v.AnchorPEMs()
-		if err != nil {
-			t.Fatalf("%s: %v", v.Name, err)
-		}
-		o := &Options{Verifier: shared}
-		if len(pems) == 0 {
-			return o
-		}
-		var pool *trust.Pool
-		for _, p := range pems {
-			if pool, err = pool.AppendPEM(p); err != nil {
-				t.Fatalf("%s: %v", v.Name, err)
-			}
-		}
-		o.Anchors = &trust.Static{ByFormat: map[string]*trust.Pool{v.Fmt: pool}}
-		return o
-	}
-}
-
-func TestFormatVectors(t *testing.T) {
-	cases, want := loadFormatVectors(t, vectorOptions(t, &trust.Verifier{Cache: trust.NewCache(256)}))
-	pass := map[string]int{}
-	total := map[string]int{}
-	for i, c := range cases {
-		v := want[i]
-		t.Run(v.Name, func(t *testing.T) {
-			total[v.Fmt]++
-			res, err := c.verify()
-			if (err == nil) != v.Expect.OK {
-				t.Fatalf("ok = %v, want %v (%s): %v", err == nil, v.Expect.OK, v.Expect.Reason, err)
-			}
-			if err != nil {
-				var e *Error
-				if !errors.As(err, &e) {
-					t.Fatalf("error is not *Error: %v", err)
-				}
-				t.Logf("rejected as expected: %v", err)
-			} else if w := v.Expect.AttestationType; w != "" && res.Type.String() != w {
-				t.Fatalf("type = %v, want %s", res.Type, w)
-			}
-			if err == nil && len(v.TrustAnchors) > 0 && res.TrustPath != nil && !res.Judged {
-				t.Errorf("anchors supplied but chain not judged")
-			}
-			pass[v.Fmt]++
-		})
-	}
-	for f := range myFormats {
-		t.Logf("%s: %d/%d vectors pass", f, pass[f], total[f])
-	}
-}
-
-// TestFormatsConcurrent runs Verify on the shared vectors and on forged
-// statements from many goroutines with one shared Verifier and cache (run
-// with -race).
-func TestFormatsConcurrent(t *testing.T) {
+// TestVectorsConcurrent verifies every shared registration vector that parses
+// and a valid forged statement per format path from many goroutines with one
+// shared Verifier and a small cache (run with -race): every verdict, error
+// text included, must equal the single-goroutine one.
+func TestVectorsConcurrent(t *testing.T) {
 	shared := &trust.Verifier{Cache: trust.NewCache(32)} // small: forces eviction under contention
-	cases, want := loadFormatVectors(t, vectorOptions(t, shared))
-	forged := forgedGood(t)
-	for _, c := range forged {
-		c.opts.Verifier = shared
-	}
 	type job struct {
-		c  *fvCase
-		ok bool
+		name string
+		run  func() error
+		want string
 	}
 	var jobs []job
-	for i, c := range cases {
-		jobs = append(jobs, job{c, want[i].Expect.OK})
+	for _, c := range loadVectorCases(t, "") {
+		if c.parseErr != nil {
+			continue
+		}
+		c.opts.Verifier = shared
+		jobs = append(jobs, job{name: c.v.Name, run: func() error { _, err := c.verify(); return err }})
 	}
-	for _, c := range forged {
-		jobs = append(jobs, job{c, true})
+	if len(jobs) == 0 {
+		t.Fatal("no shared vector parses")
+	}
+	for _, c := range forgedGood(t) {
+		c.opts.Verifier = shared
+		jobs = append(jobs, job{name: c.name, run: func() error { _, err := c.verify(); return err }})
+	}
+	for i := range jobs {
+		jobs[i].want = errString(jobs[i].run())
 	}
 	var wg sync.WaitGroup
 	errc := make(chan string, 64)
@@ -181,9 +102,9 @@ func TestFormatsConcurrent(t *testing.T) {
 			for i := 0; i < 4; i++ {
 				for k := range jobs {
 					j := jobs[(k+g)%len(jobs)]
-					if _, err := j.c.verify(); (err == nil) != j.ok {
+					if got := errString(j.run()); got != j.want {
 						select {
-						case errc <- j.c.name + ": " + errString(err):
+						case errc <- j.name + ": " + got + ", alone: " + j.want:
 						default:
 						}
 					}

@@ -21,11 +21,7 @@ import (
 // class sentinel, with a Result left at its zero trust path.
 func FuzzVerify(f *testing.F) {
 	for _, dir := range []string{testenv.VectorsDir(f), filepath.Join(testenv.TestdataDir(), "vectors")} {
-		vs, err := vectors.LoadDir(dir)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, v := range vs {
+		for _, v := range testenv.LoadVectors(f, dir) {
 			fl := v.Fields()
 			if v.Ceremony != "registration" || fl == nil {
 				continue

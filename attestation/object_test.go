@@ -12,59 +12,112 @@ import (
 	"github.com/passkeykit/webauthn/internal/vectors"
 )
 
-func vectorObjects(tb testing.TB) (valid, all [][]byte) {
-	dir := testenv.VectorsDir(tb)
-	for _, p := range testenv.Files(tb, dir) {
-		v, err := vectors.Load(p, dir)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		b := v.AttestationObject()
-		if b == nil {
-			continue
-		}
-		all = append(all, b)
-		var o Object
-		if ParseObject(b, &o) == nil {
-			valid = append(valid, b)
-		}
-	}
-	if len(valid) == 0 {
-		tb.Fatal("no attestation objects")
-	}
-	return valid, all
+// vectorObjects returns the attestationObject of every shared vector that has
+// one (registrations).
+func vectorObjects(tb testing.TB) []testenv.Item {
+	tb.Helper()
+	return testenv.Items(tb, "attestation objects", func(v *vectors.Vector) [][]byte { return [][]byte{v.AttestationObject()} })
 }
 
+// validObjects returns the objects of the vectors expected to verify: they
+// must parse.
+func validObjects(tb testing.TB) [][]byte {
+	tb.Helper()
+	return testenv.OKItems(tb, vectorObjects(tb), func(b []byte) error { return ParseObject(b, new(Object)) })
+}
+
+// strictCBOR is fxamacker/cbor as the oracle: duplicate keys, indefinite
+// lengths and tags rejected.
+var strictCBOR = func() fxcbor.DecMode {
+	dm, err := fxcbor.DecOptions{DupMapKey: fxcbor.DupMapKeyEnforcedAPF, IndefLength: fxcbor.IndefLengthForbidden, TagsMd: fxcbor.TagsForbidden}.DecMode()
+	if err != nil {
+		panic(err)
+	}
+	return dm
+}()
+
+// oracleObject parses an attestation object with fxamacker/cbor (§6.5.4): one
+// strict CBOR map of exactly fmt (text), attStmt (a map; an array for
+// compound) and authData (bytes), nothing after it.
+func oracleObject(b []byte) (fmtText string, attStmt fxcbor.RawMessage, authData []byte, ok bool) {
+	var all any
+	if strictCBOR.Unmarshal(b, &all) != nil {
+		return "", nil, nil, false
+	}
+	var m map[string]fxcbor.RawMessage
+	if strictCBOR.Unmarshal(b, &m) != nil || len(m) != 3 {
+		return "", nil, nil, false
+	}
+	attStmt = m["attStmt"]
+	if len(attStmt) == 0 || strictCBOR.Unmarshal(m["fmt"], &fmtText) != nil || strictCBOR.Unmarshal(m["authData"], &authData) != nil ||
+		m["fmt"][0]>>5 != 3 || m["authData"][0]>>5 != 2 {
+		return "", nil, nil, false
+	}
+	// attStmt is a map, except for compound (§8.9), whose statement is an array.
+	wantMajor := byte(5)
+	if fmtText == "compound" {
+		wantMajor = 4
+	}
+	if attStmt[0]>>5 != wantMajor {
+		return "", nil, nil, false
+	}
+	return fmtText, attStmt, authData, true
+}
+
+// TestParseObjectVectors compares ParseObject with the fxamacker oracle on
+// every vector's object, accepted or not, and checks that every object of a
+// vector expected to verify parses.
 func TestParseObjectVectors(t *testing.T) {
-	valid, all := vectorObjects(t)
-	t.Logf("%d of %d attestation objects parse", len(valid), len(all))
+	accepted := 0
 	formats := map[Format]int{}
-	for _, b := range valid {
+	for _, vo := range vectorObjects(t) {
 		var o Object
-		if err := ParseObject(b, &o); err != nil {
-			t.Fatal(err)
-		}
-		formats[o.Format]++
-		// Differential: the strict oracle sees the same three members.
-		var m map[string]fxcbor.RawMessage
-		dm, _ := fxcbor.DecOptions{DupMapKey: fxcbor.DupMapKeyEnforcedAPF, IndefLength: fxcbor.IndefLengthForbidden, TagsMd: fxcbor.TagsForbidden}.DecMode()
-		if err := dm.Unmarshal(b, &m); err != nil {
-			t.Fatalf("oracle rejects: %v", err)
-		}
-		var fmtText string
-		var ad []byte
-		if fxcbor.Unmarshal(m["fmt"], &fmtText) != nil || fmtText != string(o.FormatText) ||
-			fxcbor.Unmarshal(m["authData"], &ad) != nil || !bytes.Equal(ad, o.AuthData) ||
-			!bytes.Equal(m["attStmt"], o.AttStmt.Raw) {
-			t.Fatal("oracle disagrees on members")
+		err := ParseObject(vo.B, &o)
+		fmtText, attStmt, ad, ok := oracleObject(vo.B)
+		switch {
+		case (err == nil) != ok:
+			t.Errorf("%s: ParseObject %v, oracle accepts: %v", vo.V.Name, err, ok)
+		case vo.V.Expect.OK && err != nil:
+			t.Errorf("%s: expected ok, ParseObject: %v", vo.V.Name, err)
+		case err != nil:
+		case fmtText != string(o.FormatText) || ParseFormat([]byte(fmtText)) != o.Format ||
+			!bytes.Equal(ad, o.AuthData) || !bytes.Equal(attStmt, o.AttStmt.Raw) || !bytes.Equal(o.Raw, vo.B):
+			t.Errorf("%s: oracle disagrees on members", vo.V.Name)
+		default:
+			accepted++
+			formats[o.Format]++
 		}
 	}
-	t.Logf("formats: %v", formats)
+	if accepted == 0 {
+		t.Fatal("no object accepted")
+	}
+	t.Logf("%d objects accepted, formats: %v", accepted, formats)
+	// The vectors are mostly well-formed: compare the two on damaged copies
+	// too (the head of each object, where fmt and attStmt start, with bits
+	// flipped), so that the rejecting side is exercised as well.
+	agree, rejected := 0, 0
+	for _, vo := range vectorObjects(t) {
+		for i := range min(len(vo.B), 48) {
+			for _, x := range []byte{0x01, 0x20, 0x80} {
+				m := bytes.Clone(vo.B)
+				m[i] ^= x
+				err := ParseObject(m, new(Object))
+				if _, _, _, ok := oracleObject(m); (err == nil) != ok {
+					t.Fatalf("%s byte %d ^ %#x: ParseObject %v, oracle accepts: %v", vo.V.Name, i, x, err, ok)
+				}
+				agree++
+				if err != nil {
+					rejected++
+				}
+			}
+		}
+	}
+	t.Logf("%d damaged objects: parser and oracle agree, %d rejected", agree, rejected)
 }
 
 func TestParseObjectAllocations(t *testing.T) {
-	_, all := vectorObjects(t)
-	for _, b := range all {
+	for _, vo := range vectorObjects(t) {
+		b := vo.B
 		var o Object
 		n := testing.AllocsPerRun(50, func() {
 			if ParseObject(b, &o) != nil {
@@ -94,8 +147,7 @@ func TestParseObjectAllocations(t *testing.T) {
 }
 
 func TestParseObjectEveryPrefixFails(t *testing.T) {
-	valid, _ := vectorObjects(t)
-	for _, b := range valid {
+	for _, b := range validObjects(t) {
 		for i := 0; i < len(b); i++ {
 			o := Object{Format: FormatTPM}
 			if ParseObject(b[:i], &o) == nil {
@@ -228,9 +280,8 @@ func TestStatementAccessors(t *testing.T) {
 }
 
 func FuzzParseObject(f *testing.F) {
-	_, all := vectorObjects(f)
-	for _, b := range all {
-		f.Add(b)
+	for _, vo := range vectorObjects(f) {
+		f.Add(vo.B)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var o Object
@@ -258,8 +309,7 @@ func FuzzParseObject(f *testing.F) {
 }
 
 func BenchmarkParseObject(b *testing.B) {
-	valid, _ := vectorObjects(b)
-	obj := valid[0]
+	obj := validObjects(b)[0]
 	var o Object
 	b.ReportAllocs()
 	for b.Loop() {

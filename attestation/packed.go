@@ -5,6 +5,7 @@ import (
 	"encoding/asn1"
 	"errors"
 
+	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/cose/cosesig"
 	"golang.org/x/crypto/cryptobyte"
@@ -126,16 +127,6 @@ func verifyPackedSelf(in *Input, alg int64, sig []byte, out *Result) error {
 	return nil
 }
 
-// sigKind classifies a cosesig error: a signature that does not verify is
-// ErrBadSignature; an algorithm that does not fit the key, is unsupported or
-// is RS1 outside TPM is ErrAlgorithm.
-func sigKind(err error) error {
-	if errors.Is(err, cosesig.ErrSignature) {
-		return ErrBadSignature
-	}
-	return ErrAlgorithm
-}
-
 // checkPackedLeaf checks the packed attestation certificate requirements of
 // §8.2.1 on a parsed certificate: version 3; subject C one ISO 3166 alpha-2
 // code (two letters A-Z), O present and non-empty, exactly one OU equal to
@@ -174,7 +165,7 @@ func isAlpha2(s string) bool {
 // 2, §8.2.1) when the certificate has it: it must not be critical and its
 // extnValue must be a DER OCTET STRING of exactly the 16 bytes of aaguid. An
 // absent extension passes. It does not allocate.
-func checkAAGUIDExtension(c *x509.Certificate, aaguid *[16]byte) error {
+func checkAAGUIDExtension(c *x509.Certificate, aaguid *authdata.AAGUID) error {
 	for i := range c.Extensions {
 		e := &c.Extensions[i]
 		if !e.Id.Equal(oidFIDOGenCeAAGUID) {

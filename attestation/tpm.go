@@ -81,7 +81,7 @@ func verifyTPM(in *Input, s Statement, out *Result) error {
 	aik := certs[0]
 	// Step 5: sig over certInfo with the AIK public key and alg (RS1 allowed).
 	if err := cosesig.VerifyPublicKeyAllowingRS1(st.alg, aik.PublicKey, st.sig, st.certInfo); err != nil {
-		return fail(f, "§8.3 step 5", attSigKind(err), err)
+		return fail(f, "§8.3 step 5", sigKind(err), err)
 	}
 	// Step 6: §8.3.1 AIK certificate requirements; step 7: the AAGUID extension.
 	if err := checkAIK(in, aik); err != nil {
@@ -92,16 +92,6 @@ func verifyTPM(in *Input, s Statement, out *Result) error {
 	}
 	out.Type = TypeAttCA
 	return nil
-}
-
-// sigKind classifies a cosesig error: a signature that does not verify is
-// ErrBadSignature, anything else (algorithm and key disagree, RS1 outside TPM,
-// key refused) is ErrAlgorithm.
-func attSigKind(err error) error {
-	if errors.Is(err, cosesig.ErrSignature) {
-		return ErrBadSignature
-	}
-	return ErrAlgorithm
 }
 
 // readTPM performs the checks of §8.3 that need no public-key cryptography:

@@ -7,6 +7,7 @@ import (
 
 	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/cose/cosesig"
 	"github.com/passkeykit/webauthn/trust"
 )
 
@@ -144,6 +145,17 @@ func (e *Error) Unwrap() []error {
 
 func fail(f Format, step string, kind, cause error) error {
 	return &Error{Format: f, Step: step, Kind: kind, Err: cause}
+}
+
+// sigKind classifies a signature verification error (cosesig's, or
+// internal/jws's, which are cosesig's): a signature that does not verify is
+// ErrBadSignature; anything else (algorithm and key disagree, unsupported
+// algorithm, RS1 outside TPM, key refused) is ErrAlgorithm.
+func sigKind(err error) error {
+	if errors.Is(err, cosesig.ErrSignature) {
+		return ErrBadSignature
+	}
+	return ErrAlgorithm
 }
 
 // verifier returns Options.Verifier, or a Verifier without a cache: the

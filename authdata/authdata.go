@@ -4,7 +4,6 @@
 package authdata
 
 import (
-	"encoding/binary"
 	"errors"
 
 	"github.com/passkeykit/webauthn/internal/cbor"
@@ -80,7 +79,7 @@ type AuthData struct {
 	// AAGUID, CredentialID and CredentialPublicKey are the attested credential
 	// data (§6.5.2), present when Flags has AT. CredentialPublicKey is the exact
 	// COSE_Key bytes, not re-encoded.
-	AAGUID              [16]byte
+	AAGUID              AAGUID
 	CredentialID        []byte
 	CredentialPublicKey []byte
 	// Extensions is the exact CBOR map of authenticator extension outputs (§9), present when Flags has ED.
@@ -111,7 +110,7 @@ func parse(b []byte, out *AuthData) error {
 	out.Raw = b
 	out.RPIDHash = b[:32:32]
 	out.Flags = Flags(b[32])
-	out.SignCount = binary.BigEndian.Uint32(b[33:37])
+	out.SignCount = uint32(b[33])<<24 | uint32(b[34])<<16 | uint32(b[35])<<8 | uint32(b[36]) // big-endian (§6.1)
 	if out.Flags.BackedUp() && !out.Flags.BackupEligible() {
 		return ErrBackupStateWithoutBE
 	}
@@ -121,7 +120,7 @@ func parse(b []byte, out *AuthData) error {
 			return ErrAttestedDataMissing
 		}
 		copy(out.AAGUID[:], rest[:aaguidLen])
-		n := int(binary.BigEndian.Uint16(rest[aaguidLen:]))
+		n := int(rest[aaguidLen])<<8 | int(rest[aaguidLen+1]) // credentialIdLength, big-endian (§6.5.2)
 		rest = rest[aaguidLen+credIDLenLen:]
 		switch {
 		case n == 0:

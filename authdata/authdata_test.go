@@ -6,79 +6,160 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/passkeykit/webauthn/internal/cbor"
+	fxcbor "github.com/fxamacker/cbor/v2"
 	"github.com/passkeykit/webauthn/internal/testenv"
 	"github.com/passkeykit/webauthn/internal/vectors"
 )
 
-// vectorAuthData returns the authenticator data of every vector: the authData
-// member of attestation objects and the authenticatorData of assertions.
-func vectorAuthData(tb testing.TB) (valid, all [][]byte) {
-	dir := testenv.VectorsDir(tb)
-	for _, p := range testenv.Files(tb, dir) {
-		v, err := vectors.Load(p, dir)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		var ad []byte
-		if obj := v.AttestationObject(); obj != nil && cbor.Valid(obj) {
-			if val, ok := cbor.LookupText(obj, "authData"); ok {
-				r := cbor.Reader(val)
-				r.ReadBytes(&ad)
-			}
-		} else {
-			ad = v.AuthenticatorData()
-		}
-		if ad == nil {
-			continue
-		}
-		all = append(all, ad)
-		var a AuthData
-		if Parse(ad, &a) == nil {
-			valid = append(valid, ad)
-		}
+// strict is fxamacker/cbor as the oracle: duplicate keys, indefinite lengths
+// and tags rejected.
+var strict = func() fxcbor.DecMode {
+	dm, err := fxcbor.DecOptions{DupMapKey: fxcbor.DupMapKeyEnforcedAPF, IndefLength: fxcbor.IndefLengthForbidden, TagsMd: fxcbor.TagsForbidden}.DecMode()
+	if err != nil {
+		panic(err)
 	}
-	if len(valid) == 0 {
-		tb.Fatal("no authenticator data in vectors")
-	}
-	return valid, all
+	return dm
+}()
+
+// allAuthData returns the authenticator data of every vector: the authData
+// member of attestation objects (taken out with fxamacker/cbor, not this
+// module's reader) and the authenticatorData of assertions.
+func allAuthData(tb testing.TB) []testenv.Item {
+	tb.Helper()
+	return testenv.Items(tb, "authenticator data", func(v *vectors.Vector) [][]byte {
+		obj := v.AttestationObject()
+		if obj == nil {
+			return [][]byte{v.AuthenticatorData()}
+		}
+		var o struct {
+			AuthData []byte `cbor:"authData"`
+		}
+		if strict.Unmarshal(obj, &o) != nil {
+			return nil // a malformed object is the attestation package's test
+		}
+		return [][]byte{o.AuthData}
+	})
 }
 
-func TestVectors(t *testing.T) {
-	valid, all := vectorAuthData(t)
-	t.Logf("%d of %d authenticator data from the vectors parse", len(valid), len(all))
-	for _, b := range valid {
-		var a AuthData
-		if err := Parse(b, &a); err != nil {
-			t.Fatal(err)
+// validAuthData returns the authenticator data of the vectors expected to
+// verify; every one must parse.
+func validAuthData(tb testing.TB) [][]byte {
+	tb.Helper()
+	return testenv.OKItems(tb, allAuthData(tb), func(b []byte) error { return Parse(b, new(AuthData)) })
+}
+
+// oracle parses authenticator data independently (§6.1, §6.5.2): fixed
+// offsets with encoding/binary, and fxamacker/cbor for the length of the
+// credential public key and extensions maps.
+func oracle(b []byte) (AuthData, bool) {
+	var a AuthData
+	if len(b) < 37 {
+		return a, false
+	}
+	a.Raw, a.RPIDHash, a.Flags, a.SignCount = b, b[:32], Flags(b[32]), binary.BigEndian.Uint32(b[33:37])
+	if a.Flags&FlagBS != 0 && a.Flags&FlagBE == 0 {
+		return a, false
+	}
+	rest := b[37:]
+	cborMap := func(in []byte) ([]byte, []byte, bool) {
+		var v any
+		after, err := strict.UnmarshalFirst(in, &v)
+		if _, isMap := v.(map[any]any); err != nil || !isMap {
+			return nil, nil, false
 		}
-		if a.Flags.HasAttestedCredentialData() {
-			if !bytes.Equal(a.CredentialPublicKey, b[MinLen+18+len(a.CredentialID):][:len(a.CredentialPublicKey)]) {
-				t.Fatal("credential public key is not the view at its offset")
-			}
-			if !cbor.Valid(a.CredentialPublicKey) {
-				t.Fatal("credential public key not valid CBOR")
-			}
+		return in[:len(in)-len(after)], after, true
+	}
+	if a.Flags&FlagAT != 0 {
+		if len(rest) < 18 {
+			return a, false
 		}
-		if &a.Raw[0] != &b[0] {
-			t.Fatal("Raw is not a view")
+		copy(a.AAGUID[:], rest[:16])
+		n := int(binary.BigEndian.Uint16(rest[16:18]))
+		rest = rest[18:]
+		if n == 0 || n > 1023 || n > len(rest) {
+			return a, false
+		}
+		a.CredentialID, rest = rest[:n], rest[n:]
+		var ok bool
+		if a.CredentialPublicKey, rest, ok = cborMap(rest); !ok {
+			return a, false
 		}
 	}
+	if a.Flags&FlagED != 0 {
+		var ok bool
+		if a.Extensions, rest, ok = cborMap(rest); !ok {
+			return a, false
+		}
+	}
+	return a, len(rest) == 0
+}
+
+func equalAuthData(x, y *AuthData) bool {
+	return bytes.Equal(x.Raw, y.Raw) && bytes.Equal(x.RPIDHash, y.RPIDHash) && x.Flags == y.Flags && x.SignCount == y.SignCount &&
+		x.AAGUID == y.AAGUID && bytes.Equal(x.CredentialID, y.CredentialID) &&
+		bytes.Equal(x.CredentialPublicKey, y.CredentialPublicKey) && bytes.Equal(x.Extensions, y.Extensions) &&
+		(x.CredentialPublicKey == nil) == (y.CredentialPublicKey == nil) && (x.Extensions == nil) == (y.Extensions == nil)
+}
+
+// TestVectors compares Parse with the oracle on every vector's authenticator
+// data and on damaged copies of it (bits flipped in the flags, the credential
+// ID length and the start of the COSE key), field by field, and checks that
+// the data of every vector expected to verify parses, as views of the input.
+func TestVectors(t *testing.T) {
+	check := func(name string, b []byte) bool {
+		t.Helper()
+		var a AuthData
+		err := Parse(b, &a)
+		want, ok := oracle(b)
+		switch {
+		case (err == nil) != ok:
+			t.Fatalf("%s: Parse %v, oracle accepts: %v (%x)", name, err, ok, b[:min(len(b), 80)])
+		case err == nil && !equalAuthData(&a, &want):
+			t.Fatalf("%s: fields differ from the oracle:\n got %+v\nwant %+v", name, a, want)
+		case err == nil && &a.Raw[0] != &b[0]:
+			t.Fatalf("%s: Raw is not a view", name)
+		}
+		return err == nil
+	}
+	accepted, damaged, damagedOK := 0, 0, 0
+	for _, ad := range allAuthData(t) {
+		if check(ad.V.Name, ad.B) {
+			accepted++
+		} else if ad.V.Expect.OK {
+			t.Errorf("%s: expected ok, Parse rejects", ad.V.Name)
+		}
+		for _, i := range []int{32, 37 + 16, 37 + 17, 37 + 18, 37 + 19} {
+			if i >= len(ad.B) {
+				continue
+			}
+			for _, x := range []byte{0x01, 0x04, 0x10, 0x40, 0x80} {
+				m := bytes.Clone(ad.B)
+				m[i] ^= x
+				damaged++
+				if check(ad.V.Name+" damaged", m) {
+					damagedOK++
+				}
+			}
+		}
+	}
+	if accepted == 0 || damagedOK == damaged {
+		t.Fatalf("%d accepted, %d of %d damaged accepted: one side is not exercised", accepted, damagedOK, damaged)
+	}
+	t.Logf("%d vectors accepted; %d damaged copies, %d accepted, all agreeing with the oracle", accepted, damaged, damagedOK)
 }
 
 func TestAllocations(t *testing.T) {
-	valid, all := vectorAuthData(t)
-	for _, b := range append(valid, all...) {
+	for _, ad := range allAuthData(t) {
+		b := ad.B
 		var a AuthData
 		if n := testing.AllocsPerRun(100, func() { Parse(b, &a) }); n != 0 {
-			t.Fatalf("%v allocs", n)
+			t.Fatalf("%s: %v allocs", ad.V.Name, n)
 		}
 	}
 }
 
 func TestEveryPrefixFails(t *testing.T) {
-	valid, _ := vectorAuthData(t)
-	for _, b := range valid {
+	for _, b := range validAuthData(t) {
 		for i := 0; i < len(b); i++ {
 			a := AuthData{SignCount: 7}
 			if Parse(b[:i], &a) == nil {
@@ -173,9 +254,8 @@ func TestAccepts(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	_, all := vectorAuthData(f)
-	for _, b := range all {
-		f.Add(b)
+	for _, ad := range allAuthData(f) {
+		f.Add(ad.B)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var a AuthData
@@ -199,9 +279,8 @@ func FuzzParse(f *testing.F) {
 }
 
 func BenchmarkParse(b *testing.B) {
-	valid, _ := vectorAuthData(b)
 	var ad []byte
-	for _, v := range valid {
+	for _, v := range validAuthData(b) {
 		if len(v) > MinLen {
 			ad = v
 			break

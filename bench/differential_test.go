@@ -1,18 +1,12 @@
 package bench
 
 import (
-	"crypto/x509"
-	"encoding/json"
-	"encoding/pem"
 	"fmt"
-	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
-	"time"
 
 	webauthn "github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn/internal/testenv"
 )
 
 // TestDifferentialGoWebauthn runs every shared vector, registration and
@@ -25,23 +19,15 @@ import (
 func TestDifferentialGoWebauthn(t *testing.T) {
 	t.Run("shared", func(t *testing.T) { differential(t, vectorsDir(t), knownDisagreements) })
 	t.Run("generated", func(t *testing.T) {
-		differential(t, filepath.Join("..", "testdata", "vectors"), knownGeneratedDisagreements)
+		differential(t, filepath.Join(testenv.TestdataDir(), "vectors"), knownGeneratedDisagreements)
 	})
 }
 
 func differential(t *testing.T, dir string, known map[string]string) {
-	var paths []string
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".json") {
-			paths = append(paths, p)
-		}
-		return err
-	})
-	slices.Sort(paths)
 	agree, differ := 0, 0
 	seen := map[string]bool{}
-	for _, p := range paths {
-		v, err := loadLoose(dir, p)
+	for _, lv := range testenv.LoadVectors(t, dir) {
+		v, err := newVector(lv, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,43 +114,6 @@ var knownDisagreements = map[string]string{
 	"tpm-es256-registration": "go-webauthn requires the AIK's manufacturer to be in the TCG vendor registry; " +
 		"the specification's own TPM vector (judged against its anchor) uses id:00000000, so registry membership is " +
 		"an opt-in policy here (attestation.Options.RequireRegisteredTPMManufacturer)",
-}
-
-// loadLoose is loadVector for vectors whose response fields are deliberately
-// malformed (negative base64url cases): both verifiers read only the raw
-// response JSON, so the policy fields are enough.
-func loadLoose(dir, path string) (*vector, error) {
-	v, err := loadVector(dir, path)
-	if err == nil {
-		return v, nil
-	}
-	b, rerr := os.ReadFile(path)
-	if rerr != nil {
-		return nil, rerr
-	}
-	v = new(vector)
-	if jerr := json.Unmarshal(b, v); jerr != nil {
-		return nil, jerr
-	}
-	v.id = strings.TrimSuffix(filepath.Base(path), ".json")
-	v.at, _ = time.Parse(time.RFC3339, v.VerifyAt)
-	v.challenge, _ = decodeB64(v.Challenge)
-	v.credKey, _ = decodeB64(v.CredentialPublicKey)
-	json.Unmarshal(v.Response, &v.resp)
-	for _, a := range v.TrustAnchors {
-		pb, err := os.ReadFile(filepath.Join(dir, a))
-		if err != nil {
-			return nil, err
-		}
-		for blk, rest := pem.Decode(pb); blk != nil; blk, rest = pem.Decode(rest) {
-			c, err := x509.ParseCertificate(blk.Bytes)
-			if err != nil {
-				return nil, err
-			}
-			v.anchors = append(v.anchors, c)
-		}
-	}
-	return v, nil
 }
 
 // knownGeneratedDisagreements explains the disagreements on the project's

@@ -34,7 +34,7 @@ func ourRP(v *vector) *webauthn.RelyingParty {
 
 // ourCredential is the stored credential record of an authentication vector.
 func ourCredential(v *vector) (*webauthn.Credential, error) {
-	id, err := decodeB64(v.resp.RawID)
+	id, err := decodeB64(v.rawID)
 	if err != nil {
 		return nil, err
 	}

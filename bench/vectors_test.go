@@ -2,41 +2,24 @@ package bench
 
 import (
 	"crypto/x509"
-	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
-	"os"
+	"errors"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/passkeykit/webauthn/internal/testenv"
+	"github.com/passkeykit/webauthn/internal/vectors"
 )
 
-// vector is one file in the format of ../../shared/vectors/SCHEMA.md. The
-// root module's internal/vectors cannot be imported from this module, so this
-// is the few fields the benchmarks read.
+// vector is one shared vector (internal/vectors: importable from this module,
+// since Go's internal rule goes by import path) with the fields the
+// benchmarks read decoded once.
 type vector struct {
-	Name                    string          `json:"name"`
-	Ceremony                string          `json:"ceremony"`
-	Fmt                     string          `json:"fmt"`
-	RPID                    string          `json:"rpId"`
-	Origins                 []string        `json:"origins"`
-	AllowCrossOrigin        bool            `json:"allowCrossOrigin"`
-	TopOrigins              []string        `json:"topOrigins"`
-	Algorithms              []int64         `json:"algorithms"`
-	Challenge               string          `json:"challenge"`
-	VerifyAt                string          `json:"verifyAt"`
-	RequireUserVerification bool            `json:"requireUserVerification"`
-	TrustAnchors            []string        `json:"trustAnchors"`
-	Response                json.RawMessage `json:"response"`
-	CredentialPublicKey     string          `json:"credentialPublicKey"`
-	Expect                  struct {
-		OK bool `json:"ok"`
-	} `json:"expect"`
-
+	*vectors.Vector
 	// id is the file name without .json: the <vector> of the benchmark names.
 	id string
 	// at is VerifyAt parsed (zero when absent).
@@ -46,83 +29,54 @@ type vector struct {
 	credKey   []byte
 	// anchors are the parsed TrustAnchors.
 	anchors []*x509.Certificate
-	// resp is the response JSON decoded just enough to reach its binary fields.
-	resp struct {
-		RawID    string `json:"rawId"`
-		Response struct {
-			ClientDataJSON    string `json:"clientDataJSON"`
-			AttestationObject string `json:"attestationObject"`
-			AuthenticatorData string `json:"authenticatorData"`
-			Signature         string `json:"signature"`
-		} `json:"response"`
-	}
+	// rawID is the response's rawId as written (ourCredential decodes it).
+	rawID string
+	// The response's binary fields, decoded.
 	clientDataJSON, attestationObject, authenticatorData, signature []byte
 }
 
-// vectorsDir returns the shared vectors directory: WEBAUTHN_VECTORS, or
-// ../../shared/vectors relative to this package (the repository's ../shared).
-// A variable that is set but names no directory fails; a missing default
-// skips loudly.
+// vectorsDir returns the shared vectors directory (internal/testenv): a
+// WEBAUTHN_VECTORS that names no directory fails; a missing default skips.
 func vectorsDir(tb testing.TB) string {
 	tb.Helper()
-	if v, set := os.LookupEnv("WEBAUTHN_VECTORS"); set && v != "" {
-		if st, err := os.Stat(v); err != nil || !st.IsDir() {
-			tb.Fatalf("WEBAUTHN_VECTORS=%s is set but is not a directory", v)
-		}
-		return v
-	}
-	_, file, _, _ := runtime.Caller(0)
-	def := filepath.Join(filepath.Dir(file), "..", "..", "shared", "vectors")
-	if st, err := os.Stat(def); err != nil || !st.IsDir() {
-		tb.Skipf("SKIPPING: shared vectors not found at %s; set WEBAUTHN_VECTORS", def)
-	}
-	return def
+	return testenv.VectorsDir(tb)
 }
 
 var (
-	loadOnce   sync.Once
-	loaded     []*vector
-	loadErr    error
-	loadedFrom string
+	loadOnce sync.Once
+	loaded   []*vector
+	loadErr  error
 )
 
 // benchVectors returns every vector the benchmarks run: all of w3c/ plus the
-// Windows Hello TPM RSA vectors of peers/tpm, sorted by id.
+// Windows Hello TPM RSA vectors of peers/tpm, sorted by id. Every field must
+// decode.
 func benchVectors(tb testing.TB) []*vector {
 	tb.Helper()
-	dir := vectorsDir(tb)
+	vs := testenv.Vectors(tb)
 	loadOnce.Do(func() {
-		loadedFrom = dir
-		loaded, loadErr = loadVectors(dir)
+		for _, v := range vs {
+			rel, _ := filepath.Rel(v.Dir, v.Path)
+			rel = filepath.ToSlash(rel)
+			if !strings.HasPrefix(rel, "w3c/") && !strings.HasPrefix(rel, "peers/tpm/tpm-rs256-windows-hello-") {
+				continue
+			}
+			w, err := newVector(v, true)
+			if err != nil {
+				loadErr = err
+				return
+			}
+			loaded = append(loaded, w)
+		}
+		slices.SortFunc(loaded, func(a, b *vector) int { return strings.Compare(a.id, b.id) })
 	})
 	if loadErr != nil {
 		tb.Fatal(loadErr)
 	}
 	if len(loaded) == 0 {
-		tb.Fatalf("no vectors under %s", loadedFrom)
+		tb.Fatal("no w3c or Windows Hello TPM vectors")
 	}
 	return loaded
-}
-
-func loadVectors(dir string) ([]*vector, error) {
-	w3c, err := filepath.Glob(filepath.Join(dir, "w3c", "*.json"))
-	if err != nil {
-		return nil, err
-	}
-	tpm, err := filepath.Glob(filepath.Join(dir, "peers", "tpm", "tpm-rs256-windows-hello-*.json"))
-	if err != nil {
-		return nil, err
-	}
-	var out []*vector
-	for _, p := range append(w3c, tpm...) {
-		v, err := loadVector(dir, p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	slices.SortFunc(out, func(a, b *vector) int { return strings.Compare(a.id, b.id) })
-	return out, nil
 }
 
 type loadError struct {
@@ -132,67 +86,64 @@ type loadError struct {
 
 func (e *loadError) Error() string { return "bench: " + e.path + ": " + e.err.Error() }
 
-func loadVector(dir, path string) (*vector, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	v := new(vector)
-	fail := func(err error) (*vector, error) { return nil, &loadError{path, err} }
-	if err := json.Unmarshal(b, v); err != nil {
-		return fail(err)
-	}
-	v.id = strings.TrimSuffix(filepath.Base(path), ".json")
+var errBase64 = errors.New("a binary field is not base64url")
+
+// newVector decodes v's fields. strict fails on a field that does not decode;
+// otherwise such a field is left nil (negative vectors with deliberately
+// malformed fields: both verifiers read only the raw response JSON). A trust
+// anchor that does not load fails either way.
+func newVector(v *vectors.Vector, strict bool) (*vector, error) {
+	w := &vector{Vector: v, id: strings.TrimSuffix(filepath.Base(v.Path), ".json")}
+	fail := func(err error) (*vector, error) { return nil, &loadError{v.Path, err} }
 	if v.VerifyAt != "" {
-		if v.at, err = time.Parse(time.RFC3339, v.VerifyAt); err != nil {
+		var err error
+		if w.at, err = time.Parse(time.RFC3339, v.VerifyAt); err != nil && strict {
 			return fail(err)
 		}
 	}
-	if err := json.Unmarshal(v.Response, &v.resp); err != nil {
-		return fail(err)
-	}
+	bad := false
 	dec := func(s string) []byte {
-		if err != nil || s == "" {
-			return nil
-		}
-		var d []byte
-		d, err = base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
-		return d
+		b := vectors.B64(s)
+		bad = bad || s != "" && b == nil
+		return b
 	}
-	r := &v.resp.Response
-	v.challenge = dec(v.Challenge)
-	v.credKey = dec(v.CredentialPublicKey)
-	v.clientDataJSON = dec(r.ClientDataJSON)
-	v.attestationObject = dec(r.AttestationObject)
-	v.authenticatorData = dec(r.AuthenticatorData)
-	v.signature = dec(r.Signature)
+	w.challenge = dec(v.Challenge)
+	w.credKey = dec(v.CredentialPublicKey)
+	if f := v.Fields(); f != nil {
+		w.rawID = f.RawID
+		r := &f.Response
+		w.clientDataJSON = dec(r.ClientDataJSON)
+		w.attestationObject = dec(r.AttestationObject)
+		w.authenticatorData = dec(r.AuthenticatorData)
+		w.signature = dec(r.Signature)
+	} else {
+		bad = true
+	}
+	if bad && strict {
+		return fail(errBase64)
+	}
+	pems, err := v.AnchorPEMs()
 	if err != nil {
 		return fail(err)
 	}
-	for _, a := range v.TrustAnchors {
-		pb, err := os.ReadFile(filepath.Join(dir, a))
-		if err != nil {
-			return fail(err)
-		}
-		for {
-			var blk *pem.Block
-			blk, pb = pem.Decode(pb)
-			if blk == nil {
-				break
-			}
+	for _, pb := range pems {
+		for blk, rest := pem.Decode(pb); blk != nil; blk, rest = pem.Decode(rest) {
 			c, err := x509.ParseCertificate(blk.Bytes)
 			if err != nil {
 				return fail(err)
 			}
-			v.anchors = append(v.anchors, c)
+			w.anchors = append(w.anchors, c)
 		}
 	}
-	return v, nil
+	return w, nil
 }
 
 // decodeB64 decodes base64url, unpadded or with trailing '=' padding.
 func decodeB64(s string) ([]byte, error) {
-	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	if b := vectors.B64(s); b != nil || s == "" {
+		return b, nil
+	}
+	return nil, errBase64
 }
 
 // byCeremony returns the vectors of one ceremony.

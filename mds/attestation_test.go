@@ -61,7 +61,7 @@ func TestAttestationThroughMDS(t *testing.T) {
 	stray := forgePacked(t, f, "stray", otherCA) // listed, but issued under another CA
 	unlisted := forgePacked(t, f, "unlisted", vendorCA)
 
-	entry := func(a [16]byte, reports ...obj) obj {
+	entry := func(a authdata.AAGUID, reports ...obj) obj {
 		e := fido2Entry(a, nil, reports...)
 		e["metadataStatement"].(obj)["attestationRootCertificates"] = []string{base64.StdEncoding.EncodeToString(vendorCA.DER)}
 		return e

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/trust"
 )
 
@@ -155,7 +156,7 @@ func TestRegistrationEndToEnd(t *testing.T) {
 	leaf := issue("Authenticator Attestation", false, vendorCA, nil)
 	strayLeaf := issue("Authenticator Attestation", false, otherCA, nil)
 	v := &trust.Verifier{}
-	register := func(aaguid [16]byte, chain []*x509.Certificate) error {
+	register := func(aaguid authdata.AAGUID, chain []*x509.Certificate) error {
 		src := idx.Source(testAt)
 		pool, err := src.Anchors(&trust.Query{Format: trust.FormatPacked, AAGUID: aaguid})
 		if err != nil {
@@ -201,7 +202,7 @@ func TestAllocations(t *testing.T) {
 		"AnchorsKeyID": func() { _, _ = idx.Anchors(qKey) },
 		"Check":        func() { _ = idx.Check(aaguidN(1), nil, testAt, "basic") },
 		"CheckRevoked": func() { _ = idx.Check(aaguidN(2), nil, testAt, "basic_full") },
-		"CheckKeyID":   func() { _ = idx.Check([16]byte{}, keyID, testAt, "basic_full") },
+		"CheckKeyID":   func() { _ = idx.Check(authdata.AAGUID{}, keyID, testAt, "basic_full") },
 		"Describe":     func() { _, _, _ = idx.Describe(aaguidN(1)) },
 		"CheckChain":   func() { _ = rl.CheckChain(chain) },
 	} {

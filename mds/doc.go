@@ -13,7 +13,9 @@
 //
 // Nothing here reads the clock: the verification time is an input
 // (LoadOptions.At, the at arguments), and no root is ever taken from the BLOB
-// itself — the caller supplies the MDS root(s) in LoadOptions.Roots.
+// itself — the caller supplies the MDS root(s) in LoadOptions.Roots — and the
+// signing certificate must also be issued to the MDS signer's name
+// (LoadOptions.Signer, by default DefaultSigner, mds.fidoalliance.org).
 //
 // References: FIDO Metadata Service v3.0 (§3.1 BLOB format, §3.1.3
 // StatusReport, §3.1.4 AuthenticatorStatus, §3.2 BLOB processing rules), FIDO

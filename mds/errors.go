@@ -19,6 +19,10 @@ var (
 	ErrPayload       = errors.New("mds: BLOB payload is malformed")
 	ErrStale         = errors.New("mds: BLOB or CRL is past its nextUpdate")
 	ErrRollback      = errors.New("mds: BLOB serial number is lower than LoadOptions.MinNo")
+	// ErrSignerName is the cause, under ErrUntrustedBLOB, of a BLOB whose
+	// signing certificate chains to Roots but is not issued to
+	// LoadOptions.Signer (DefaultSigner).
+	ErrSignerName = errors.New("mds: BLOB signing certificate is not issued to the MDS signer name")
 
 	// Load, one entry (reported in Index.Skipped, never returned by Load).
 	ErrMalformedEntry = errors.New("mds: metadata entry is malformed")

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/trust"
 )
 
@@ -56,8 +57,9 @@ func nextSerial() *big.Int {
 	return big.NewInt(0x1000 + serialSeed)
 }
 
-// issue makes a certificate for label signed by parent (self-signed when nil).
-func issue(label string, isCA bool, parent *cert, key crypto.Signer) *cert {
+// issue makes a certificate for label signed by parent (self-signed when nil),
+// with dns as its subjectAltName dNSNames.
+func issue(label string, isCA bool, parent *cert, key crypto.Signer, dns ...string) *cert {
 	if key == nil {
 		key = testKey(label)
 	}
@@ -68,6 +70,7 @@ func issue(label string, isCA bool, parent *cert, key crypto.Signer) *cert {
 		NotAfter:              certEnd,
 		BasicConstraintsValid: true,
 		IsCA:                  isCA,
+		DNSNames:              dns,
 	}
 	if isCA {
 		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
@@ -89,7 +92,8 @@ func issue(label string, isCA bool, parent *cert, key crypto.Signer) *cert {
 	return &cert{c: c, key: key}
 }
 
-// mdsPKI is a test MDS: root -> intermediate -> signing leaf.
+// mdsPKI is a test MDS: root -> intermediate -> signing leaf, the leaf named
+// like the production signer (dNSName mds.fidoalliance.org).
 type mdsPKI struct {
 	root, inter, leaf *cert
 }
@@ -103,7 +107,7 @@ func testPKI() *mdsPKI {
 	pkiOnce.Do(func() {
 		root := issue("Test MDS Root", true, nil, nil)
 		inter := issue("Test MDS CA", true, root, nil)
-		leaf := issue("Test MDS Signer", false, inter, nil)
+		leaf := issue("Test MDS Signer", false, inter, nil, "mds.fidoalliance.org")
 		thePKI = &mdsPKI{root, inter, leaf}
 	})
 	return thePKI
@@ -193,15 +197,15 @@ func payload(no int, next string, entries ...any) obj {
 }
 
 // fido2Entry is a FIDO2 entry for aaguid with the given roots and reports.
-func fido2Entry(aaguid [16]byte, roots []*cert, reports ...obj) obj {
+func fido2Entry(aaguid authdata.AAGUID, roots []*cert, reports ...obj) obj {
 	if len(reports) == 0 {
 		reports = []obj{{"status": "FIDO_CERTIFIED_L1", "effectiveDate": "2021-01-01"}}
 	}
 	return obj{
-		"aaguid": FormatAAGUID(aaguid),
+		"aaguid": aaguid.String(),
 		"metadataStatement": obj{
-			"aaguid":                      FormatAAGUID(aaguid),
-			"description":                 "Test Key " + FormatAAGUID(aaguid)[:8],
+			"aaguid":                      aaguid.String(),
+			"description":                 "Test Key " + aaguid.String()[:8],
 			"icon":                        "data:image/png;base64,iVBORw0KGgo=",
 			"protocolFamily":              "fido2",
 			"authenticatorVersion":        5,
@@ -217,8 +221,8 @@ func fido2Entry(aaguid [16]byte, roots []*cert, reports ...obj) obj {
 	}
 }
 
-func aaguidN(n int) [16]byte {
-	var a [16]byte
+func aaguidN(n int) authdata.AAGUID {
+	var a authdata.AAGUID
 	a[0], a[14], a[15] = 0xa0, byte(n>>8), byte(n)
 	return a
 }

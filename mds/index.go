@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/trust"
 )
 
@@ -34,8 +35,8 @@ func (idx *Index) Lookup(q *trust.Query) *Entry {
 	return idx.lookup(q.AAGUID, q.KeyID)
 }
 
-func (idx *Index) lookup(aaguid [16]byte, keyID []byte) *Entry {
-	if aaguid != ([16]byte{}) {
+func (idx *Index) lookup(aaguid authdata.AAGUID, keyID []byte) *Entry {
+	if !aaguid.IsZero() {
 		if e := idx.byAAGUID[aaguid]; e != nil {
 			return e
 		}
@@ -47,7 +48,7 @@ func (idx *Index) lookup(aaguid [16]byte, keyID []byte) *Entry {
 }
 
 // ByAAGUID returns the entry listing aaguid, or nil.
-func (idx *Index) ByAAGUID(aaguid [16]byte) *Entry {
+func (idx *Index) ByAAGUID(aaguid authdata.AAGUID) *Entry {
 	if idx == nil {
 		return nil
 	}
@@ -119,7 +120,7 @@ func (s *policySource) Anchors(q *trust.Query) (*trust.Pool, error) {
 //     "none"), which maps basic to basic_full and self to basic_surrogate.
 //
 // Check does not allocate.
-func (idx *Index) Check(aaguid [16]byte, keyID []byte, at time.Time, attestationType string) error {
+func (idx *Index) Check(aaguid authdata.AAGUID, keyID []byte, at time.Time, attestationType string) error {
 	if idx == nil {
 		return ErrNilIndex
 	}
@@ -185,7 +186,7 @@ func (e *Entry) CertificationAt(at time.Time) Status {
 
 // Describe returns the statement description and the status current at the
 // index's load time for aaguid; ok is false when the BLOB does not list it.
-func (idx *Index) Describe(aaguid [16]byte) (name, status string, ok bool) {
+func (idx *Index) Describe(aaguid authdata.AAGUID) (name, status string, ok bool) {
 	e := idx.ByAAGUID(aaguid)
 	if e == nil {
 		return "", "", false

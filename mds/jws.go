@@ -2,67 +2,22 @@ package mds
 
 import (
 	"bytes"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rsa"
 	"crypto/x509"
-	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
-	"math/big"
+	"errors"
 	"strconv"
 	"time"
 
-	"github.com/passkeykit/webauthn/internal/jsonx"
+	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/cose/cosesig"
+	"github.com/passkeykit/webauthn/internal/jws"
 	"github.com/passkeykit/webauthn/trust"
 )
 
 // MinRSABits is the smallest RSA modulus accepted for the BLOB signing key:
-// RFC 7518 §3.3 requires 2048 bits for RS*/PS*.
-const MinRSABits = 2048
-
-// jwsHeader holds the JOSE header members Load uses (RFC 7515 §4.1). Others
-// are ignored, except crit, which must be absent.
-type jwsHeader struct {
-	Alg  string          `json:"alg"`
-	X5C  []string        `json:"x5c"`
-	X5U  string          `json:"x5u"`
-	Crit json.RawMessage `json:"crit"`
-}
-
-var headerNames = []string{"alg", "x5c", "x5u", "crit"}
-
-// jwsAlg describes a JWA signature algorithm (RFC 7518 §3.1).
-type jwsAlg struct {
-	hash  crypto.Hash
-	kind  byte // 'R' PKCS#1 v1.5, 'P' PSS, 'E' ECDSA
-	curve elliptic.Curve
-}
-
-func lookupAlg(name string) (jwsAlg, bool) {
-	switch name {
-	case "RS256":
-		return jwsAlg{crypto.SHA256, 'R', nil}, true
-	case "RS384":
-		return jwsAlg{crypto.SHA384, 'R', nil}, true
-	case "RS512":
-		return jwsAlg{crypto.SHA512, 'R', nil}, true
-	case "PS256":
-		return jwsAlg{crypto.SHA256, 'P', nil}, true
-	case "PS384":
-		return jwsAlg{crypto.SHA384, 'P', nil}, true
-	case "PS512":
-		return jwsAlg{crypto.SHA512, 'P', nil}, true
-	case "ES256":
-		return jwsAlg{crypto.SHA256, 'E', elliptic.P256()}, true
-	case "ES384":
-		return jwsAlg{crypto.SHA384, 'E', elliptic.P384()}, true
-	case "ES512":
-		return jwsAlg{crypto.SHA512, 'E', elliptic.P521()}, true
-	}
-	return jwsAlg{}, false
-}
+// RFC 7518 §3.3 requires 2048 bits for RS*/PS*. Keys above cose.MaxRSABits
+// are refused too.
+const MinRSABits = cose.MinRSABits
 
 // signedBLOB is a JWS whose signature and chain verified.
 type signedBLOB struct {
@@ -71,50 +26,41 @@ type signedBLOB struct {
 	payload []byte
 }
 
-// verifyJWS checks the compact JWS blob (RFC 7515 §7.1) and returns its
-// payload. See Load for what is rejected.
+// verifyJWS checks the compact JWS blob (RFC 7515 §7.1) with internal/jws and
+// returns its payload. See Load for what is rejected.
 func verifyJWS(blob []byte, o *LoadOptions, v *trust.Verifier) (*signedBLOB, error) {
-	parts := bytes.Split(blob, []byte{'.'})
-	if len(parts) != 3 {
-		return nil, fail(ErrMalformedJWS, "", nil)
+	var parts jws.Parts
+	if err := jws.Split(blob, &parts); err != nil {
+		return nil, fail(ErrMalformedJWS, "", err)
 	}
-	b64 := base64.RawURLEncoding.Strict()
-	hdrJSON, err := b64.DecodeString(string(parts[0]))
+	hdrJSON, err := decodePart(parts.Header)
 	if err != nil {
 		return nil, fail(ErrMalformedJWS, "header", err)
 	}
-	payload, err := b64.DecodeString(string(parts[1]))
+	payload, err := decodePart(parts.Payload)
 	if err != nil {
 		return nil, fail(ErrMalformedJWS, "payload", err)
 	}
-	sig, err := b64.DecodeString(string(parts[2]))
+	sig, err := decodePart(parts.Signature)
 	if err != nil {
 		return nil, fail(ErrMalformedJWS, "signature", err)
 	}
-	if !jsonx.Valid(hdrJSON) || !exactCase(hdrJSON, headerNames) {
-		return nil, fail(ErrMalformedJWS, "header", nil)
-	}
-	var h jwsHeader
-	if err := json.Unmarshal(hdrJSON, &h); err != nil {
+	var h jws.Header
+	switch err := jws.ParseHeader(hdrJSON, &h); err {
+	case nil:
+	case jws.ErrAlgorithm:
+		return nil, fail(ErrAlgorithm, "header.alg", err)
+	case jws.ErrNoX5C:
+		// x5u would need a network fetch; a key from jwk/kid is never trusted.
+		return nil, fail(ErrUntrustedBLOB, "header.x5c", err)
+	case trust.ErrChainTooLong:
+		return nil, fail(ErrUntrustedBLOB, "header.x5c", err)
+	default:
 		return nil, fail(ErrMalformedJWS, "header", err)
 	}
-	if h.Crit != nil {
-		return nil, fail(ErrMalformedJWS, "header.crit", nil)
-	}
-	alg, ok := lookupAlg(h.Alg)
-	if !ok {
-		return nil, fail(ErrAlgorithm, "header.alg", nil)
-	}
-	switch {
-	case len(h.X5C) == 0:
-		// x5u would need a network fetch; a key from jwk/kid is never trusted.
-		return nil, fail(ErrUntrustedBLOB, "header.x5c", nil)
-	case len(h.X5C) > trust.MaxChainLen:
-		return nil, fail(ErrUntrustedBLOB, "header.x5c", trust.ErrChainTooLong)
-	}
-	chain := make([]*x509.Certificate, len(h.X5C))
-	for i, s := range h.X5C {
-		der, err := base64.StdEncoding.Strict().DecodeString(s)
+	chain := make([]*x509.Certificate, h.NumX5C())
+	for i := range chain {
+		der, err := h.Certificate(i)
 		if err == nil {
 			chain[i], err = x509.ParseCertificate(der)
 		}
@@ -129,14 +75,32 @@ func verifyJWS(blob []byte, o *LoadOptions, v *trust.Verifier) (*signedBLOB, err
 	if leaf.KeyUsage != 0 && leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
 		return nil, fail(ErrUntrustedBLOB, "header.x5c[0]", errKeyUsage)
 	}
+	signer := o.Signer
+	if signer == "" {
+		signer = DefaultSigner
+	}
+	if !jws.IssuedTo(leaf, signer) {
+		return nil, fail(ErrUntrustedBLOB, "header.x5c[0]", ErrSignerName)
+	}
 	if err := checkCRLs(chain, o); err != nil {
 		return nil, err
 	}
-	signed := blob[:len(parts[0])+1+len(parts[1])]
-	if err := verifySig(alg, leaf.PublicKey, signed, sig); err != nil {
+	if err := jws.Verify(h.Alg, leaf.PublicKey, sig, parts.Signed); err != nil {
+		if errors.Is(err, cosesig.ErrSignature) {
+			return nil, fail(ErrSignature, "signature", err)
+		}
+		return nil, fail(ErrAlgorithm, "header.alg", err)
+	}
+	return &signedBLOB{alg: jws.AlgorithmName(h.Alg), chain: chain, payload: payload}, nil
+}
+
+// decodePart decodes one base64url part of the BLOB into a new buffer.
+func decodePart(text []byte) ([]byte, error) {
+	n, err := jws.DecodedLen(text)
+	if err != nil {
 		return nil, err
 	}
-	return &signedBLOB{alg: h.Alg, chain: chain, payload: payload}, nil
+	return jws.Decode(make([]byte, n), text)
 }
 
 var errKeyUsage = jsonErr("signing certificate keyUsage lacks digitalSignature")
@@ -145,44 +109,6 @@ var errKeyUsage = jsonErr("signing certificate keyUsage lacks digitalSignature")
 type jsonErr string
 
 func (e jsonErr) Error() string { return string(e) }
-
-// verifySig checks a JWS signature (RFC 7518 §3.3-3.5) over signed.
-func verifySig(alg jwsAlg, pub crypto.PublicKey, signed, sig []byte) error {
-	h := alg.hash.New()
-	h.Write(signed)
-	digest := h.Sum(nil)
-	switch alg.kind {
-	case 'R', 'P':
-		k, ok := pub.(*rsa.PublicKey)
-		if !ok || k.N.BitLen() < MinRSABits {
-			return fail(ErrAlgorithm, "header.alg", nil)
-		}
-		var err error
-		if alg.kind == 'R' {
-			err = rsa.VerifyPKCS1v15(k, alg.hash, digest, sig)
-		} else {
-			err = rsa.VerifyPSS(k, alg.hash, digest, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
-		}
-		if err != nil {
-			return fail(ErrSignature, "signature", err)
-		}
-	case 'E':
-		k, ok := pub.(*ecdsa.PublicKey)
-		if !ok || k.Curve != alg.curve {
-			return fail(ErrAlgorithm, "header.alg", nil)
-		}
-		n := (alg.curve.Params().BitSize + 7) / 8
-		if len(sig) != 2*n {
-			return fail(ErrSignature, "signature", nil)
-		}
-		r := new(big.Int).SetBytes(sig[:n])
-		s := new(big.Int).SetBytes(sig[n:])
-		if !ecdsa.Verify(k, digest, r, s) {
-			return fail(ErrSignature, "signature", nil)
-		}
-	}
-	return nil
-}
 
 // checkCRLs applies o.CRLs to the signing chain (RFC 5280 §6.3, simplified to
 // complete CRLs issued by the certificate's own issuer). Every CRL must be

@@ -11,9 +11,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/internal/jsonx"
 	"github.com/passkeykit/webauthn/trust"
 )
+
+// DefaultSigner is the name of the FIDO Alliance's production BLOB signing
+// certificate (its dNSName and subject CN), which Load requires when
+// LoadOptions.Signer is empty. MDS3 §3.2 has the BLOB verified against the
+// FIDO-published root; since that root (GlobalSign Root CA - R3) issues
+// certificates to anyone who owns a domain, the signer is pinned as well.
+const DefaultSigner = "mds.fidoalliance.org"
 
 // Limits on what Load accepts.
 const (
@@ -54,6 +62,14 @@ type LoadOptions struct {
 	Policy Policy
 	// Verifier verifies the signing chain; nil uses a zero trust.Verifier.
 	Verifier *trust.Verifier
+	// Signer is the name the signing (leaf) certificate must be issued to: a
+	// subjectAltName dNSName equal to it, or, for a leaf without dNSNames, a
+	// subject common name equal to it (exact, case-sensitive comparison;
+	// wildcards are not expanded). Empty means DefaultSigner, the production
+	// service. Set it for another BLOB, such as the FIDO conformance tool's
+	// test BLOBs. Chaining to Roots alone is not enough: the production root
+	// is a public WebPKI root that also issues ordinary TLS certificates.
+	Signer string
 
 	staleCRL bool
 }
@@ -82,7 +98,7 @@ type Index struct {
 	Skipped []Skipped
 
 	policy   Policy
-	byAAGUID map[[16]byte]*Entry
+	byAAGUID map[authdata.AAGUID]*Entry
 	byKeyID  map[string]*Entry // raw 20-byte SHA-1, not hex
 }
 
@@ -99,7 +115,7 @@ type Skipped struct {
 type Entry struct {
 	AAID string
 	// AAGUID is the FIDO2 authenticator's AAGUID; HasAAGUID says it was present.
-	AAGUID    [16]byte
+	AAGUID    authdata.AAGUID
 	HasAAGUID bool
 	// KeyIDs are the attestationCertificateKeyIdentifiers, decoded from hex.
 	KeyIDs [][]byte
@@ -188,13 +204,16 @@ var entryNames = []string{
 // (surrounding ASCII whitespace is ignored). Load rejects, with an *Error:
 //   - a missing At (ErrNoTime) or empty Roots (ErrNoRoots), input larger than
 //     MaxBLOBSize (ErrTooLarge);
-//   - anything but three unpadded base64url parts, a header that is not
-//     strict JSON (duplicate names, other-case spellings of alg/x5c/x5u/crit)
-//     or carries crit (ErrMalformedJWS);
+//   - anything but three non-empty unpadded base64url parts, a header that is
+//     not strict JSON (duplicate names, other-case spellings of
+//     alg/x5c/x5u/crit), lacks alg, or carries crit (ErrMalformedJWS; see
+//     internal/jws.ParseHeader);
 //   - an alg outside RS/PS/ES 256/384/512, or a key that does not match it
-//     (RSA below MinRSABits, another curve) (ErrAlgorithm);
+//     (RSA below MinRSABits or above cose.MaxRSABits, another curve)
+//     (ErrAlgorithm);
 //   - no x5c (an x5u is not fetched), an x5c that does not chain, at At, to
-//     Roots, or a leaf whose keyUsage lacks digitalSignature (ErrUntrustedBLOB);
+//     Roots, a leaf whose keyUsage lacks digitalSignature, or a leaf not
+//     issued to Signer (ErrUntrustedBLOB, the last wrapping ErrSignerName);
 //   - a signing-chain certificate listed in a CRL (ErrSignerRevoked), a CRL
 //     that does not parse, is not signed by a chain certificate or root, or
 //     is not yet valid (ErrCRL);
@@ -246,7 +265,7 @@ func Load(blob []byte, opts *LoadOptions) (*Index, error) {
 		No: *p.No, NextUpdate: next, LegalHeader: p.LegalHeader, LoadedAt: o.At,
 		Stale: next.Before(o.At), StaleCRL: o.staleCRL, Alg: sb.alg, Signer: sb.chain,
 		policy:   o.Policy,
-		byAAGUID: make(map[[16]byte]*Entry, len(p.Entries)),
+		byAAGUID: make(map[authdata.AAGUID]*Entry, len(p.Entries)),
 		byKeyID:  make(map[string]*Entry),
 	}
 	if idx.Stale && o.RejectStale {
@@ -340,7 +359,7 @@ func parseEntry(raw []byte, certs map[string]*x509.Certificate, e *Entry) (strin
 	}
 	e.AAID = j.AAID
 	if j.AAGUID != "" {
-		if !parseAAGUID(j.AAGUID, &e.AAGUID) {
+		if !authdata.ParseAAGUID(j.AAGUID, &e.AAGUID) {
 			return bad("aaguid", nil)
 		}
 		e.HasAAGUID = true
@@ -392,8 +411,8 @@ func parseEntry(raw []byte, certs map[string]*x509.Certificate, e *Entry) (strin
 	}
 	if s := j.Statement; s != nil {
 		if s.AAGUID != "" {
-			var a [16]byte
-			if !parseAAGUID(s.AAGUID, &a) || !e.HasAAGUID || a != e.AAGUID {
+			var a authdata.AAGUID
+			if !authdata.ParseAAGUID(s.AAGUID, &a) || !e.HasAAGUID || a != e.AAGUID {
 				return bad("metadataStatement.aaguid", errMismatch)
 			}
 		}
@@ -444,26 +463,6 @@ func parseCert(s string, certs map[string]*x509.Certificate) (*x509.Certificate,
 	}
 	certs[string(der)] = c
 	return c, nil
-}
-
-// parseAAGUID reads the RFC 9562 string form 8-4-4-4-12 (either hex case).
-func parseAAGUID(s string, out *[16]byte) bool {
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return false
-	}
-	h := s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:36]
-	b, err := hex.DecodeString(h)
-	if err != nil {
-		return false
-	}
-	copy(out[:], b)
-	return true
-}
-
-// FormatAAGUID returns the lowercase 8-4-4-4-12 form of a.
-func FormatAAGUID(a [16]byte) string {
-	h := hex.EncodeToString(a[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // decodePayload reads the payload's own members in one pass without judging

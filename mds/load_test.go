@@ -3,7 +3,6 @@ package mds
 import (
 	"bytes"
 	"crypto/rand"
-	"crypto/sha1"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -85,7 +84,7 @@ func TestLoadRSA(t *testing.T) {
 	k := testRSAKey()
 	root := issue("RSA MDS Root", true, nil, nil)
 	leaf := issue("RSA MDS Signer", false, root, k)
-	o := &LoadOptions{Roots: trust.NewPool(root.c), At: testAt}
+	o := &LoadOptions{Roots: trust.NewPool(root.c), At: testAt, Signer: "RSA MDS Signer"}
 	pl, _ := json.Marshal(payload(1, "2026-04-01"))
 	for _, alg := range []string{"RS256", "PS256"} {
 		blob := signJWS(t, obj{"alg": alg, "x5c": x5c(leaf, root)}, pl, k)
@@ -210,7 +209,7 @@ func TestMalformedEntrySkipped(t *testing.T) {
 	urlRoot := fido2Entry(aaguidN(4), []*cert{root})
 	urlRoot["metadataStatement"].(obj)["attestationRootCertificates"] = []string{strings.TrimRight(base64.URLEncoding.EncodeToString(root.c.Raw), "=")}
 	mismatch := fido2Entry(aaguidN(5), []*cert{root})
-	mismatch["metadataStatement"].(obj)["aaguid"] = FormatAAGUID(aaguidN(6))
+	mismatch["metadataStatement"].(obj)["aaguid"] = aaguidN(6).String()
 	noStatus := fido2Entry(aaguidN(7), []*cert{root})
 	delete(noStatus, "statusReports")
 	dup := fido2Entry(aaguidN(1), []*cert{root})
@@ -330,15 +329,4 @@ func TestLimits(t *testing.T) {
 	if len(idx.Entries) != 1 || len(idx.Skipped) != 2 {
 		t.Fatalf("kept %d skipped %v", len(idx.Entries), idx.Skipped)
 	}
-}
-
-// keyIDOf is the FIDO attestationCertificateKeyIdentifier of c.
-func keyIDOf(t testing.TB, c *x509.Certificate) []byte {
-	pub, err := x509.MarshalPKIXPublicKey(c.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// For EC keys the BIT STRING holds the uncompressed point: the last 65 bytes.
-	sum := sha1.Sum(pub[len(pub)-65:])
-	return sum[:]
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"github.com/fxamacker/cbor/v2"
 
 	"github.com/passkeykit/webauthn/internal/testenv"
-	"github.com/passkeykit/webauthn/internal/vectors"
 )
 
 var oidKeyDescription = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 11129, 2, 1, 17}
@@ -28,13 +26,8 @@ type vectorExt struct {
 // crypto/x509 are test-only here).
 func loadExtensions(tb testing.TB) []vectorExt {
 	tb.Helper()
-	dir := testenv.VectorsDir(tb)
 	var out []vectorExt
-	for _, p := range testenv.Files(tb, dir) {
-		v, err := vectors.Load(p, dir)
-		if err != nil {
-			tb.Fatal(err)
-		}
+	for _, v := range testenv.Vectors(tb) {
 		if v.Fmt != "android-key" || v.Ceremony != "registration" {
 			continue
 		}
@@ -44,15 +37,15 @@ func loadExtensions(tb testing.TB) []vectorExt {
 			} `cbor:"attStmt"`
 		}
 		if err := cbor.Unmarshal(v.AttestationObject(), &obj); err != nil || len(obj.AttStmt.X5c) == 0 {
-			tb.Fatalf("%s: %v", p, err)
+			tb.Fatalf("%s: %v", v.Path, err)
 		}
 		c, err := x509.ParseCertificate(obj.AttStmt.X5c[0])
 		if err != nil {
-			tb.Fatalf("%s: %v", p, err)
+			tb.Fatalf("%s: %v", v.Path, err)
 		}
 		for _, e := range c.Extensions {
 			if e.Id.Equal(oidKeyDescription) {
-				out = append(out, vectorExt{filepath.Base(p), e.Value})
+				out = append(out, vectorExt{filepath.Base(v.Path), e.Value})
 			}
 		}
 	}
@@ -60,19 +53,6 @@ func loadExtensions(tb testing.TB) []vectorExt {
 		tb.Fatal("no android-key vectors")
 	}
 	return out
-}
-
-func TestDeps(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		switch dep {
-		case "encoding/json", "reflect", "fmt", "github.com/passkeykit/webauthn":
-			t.Errorf("internal/androidkey depends on %s", dep)
-		}
-	}
 }
 
 func TestVectors(t *testing.T) {

@@ -346,7 +346,10 @@ func lookup(m []byte, isText bool, text string, num int64) ([]byte, bool) {
 			}
 			return v, true
 		}
-		if !r.SkipItem(nil) || !r.SkipItem(nil) {
+		if !r.SkipItem(nil) { // the key
+			return nil, false
+		}
+		if !r.SkipItem(nil) { // its value
 			return nil, false
 		}
 	}

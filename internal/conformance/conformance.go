@@ -7,7 +7,6 @@ package conformance
 
 import (
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -169,8 +168,8 @@ func Run(v *vectors.Vector) (ok bool, exception string, detail string, err error
 	var signCount uint32
 	if reg != nil {
 		credID, signCount = reg.CredentialID, reg.SignCount
-		if e.AAGUID != "" && UUID(reg.AAGUID) != strings.ToLower(e.AAGUID) {
-			diffs = append(diffs, "aaguid "+UUID(reg.AAGUID)+" != "+e.AAGUID)
+		if got := authdata.AAGUID(reg.AAGUID).String(); e.AAGUID != "" && got != strings.ToLower(e.AAGUID) {
+			diffs = append(diffs, "aaguid "+got+" != "+e.AAGUID)
 		}
 		if e.Alg != nil && int64(reg.Algorithm) != *e.Alg {
 			diffs = append(diffs, "alg "+strconv.FormatInt(int64(reg.Algorithm), 10)+" != "+strconv.FormatInt(*e.Alg, 10))
@@ -193,12 +192,6 @@ func Run(v *vectors.Vector) (ok bool, exception string, detail string, err error
 		return false, "", strings.Join(diffs, "; "), nil
 	}
 	return true, "", "", nil
-}
-
-// UUID formats an AAGUID as a canonical lower-case UUID string.
-func UUID(a [16]byte) string {
-	h := hex.EncodeToString(a[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // Name returns the vector's name, or its file name.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 
 	"github.com/fxamacker/cbor/v2"
+	"github.com/passkeykit/webauthn/authdata"
 )
 
 // Flags of authenticator data (§6.1).
@@ -28,7 +29,7 @@ type AuthData struct {
 	Flags      byte
 	ExactFlags bool
 	SignCount  uint32
-	AAGUID     [16]byte
+	AAGUID     authdata.AAGUID
 	// CredentialID and CredentialKey (an encoded COSE_Key) form the attested
 	// credential data (§6.5.2).
 	CredentialID  []byte

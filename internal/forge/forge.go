@@ -37,6 +37,7 @@ import (
 
 	"github.com/cloudflare/circl/sign/ed448"
 
+	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/cose/cosesig"
 )
@@ -68,8 +69,8 @@ func (f *Forge) Bytes(label string, n int) []byte {
 }
 
 // AAGUID returns a 16-byte AAGUID derived from label.
-func (f *Forge) AAGUID(label string) [16]byte {
-	var a [16]byte
+func (f *Forge) AAGUID(label string) authdata.AAGUID {
+	var a authdata.AAGUID
 	copy(a[:], f.Bytes("aaguid/"+label, 16))
 	return a
 }

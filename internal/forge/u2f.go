@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/x509/pkix"
 
+	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/cose"
 )
 
@@ -38,7 +39,7 @@ func (f *Forge) U2FLeaf(label string, att *Key, ca *Cert) *Cert {
 // U2FRegistration returns a registration shaped like a U2F one: zero AAGUID.
 func (f *Forge) U2FRegistration(label string, cred *Key) *Registration {
 	r := f.Registration(label, cred)
-	r.AuthData.AAGUID = [16]byte{}
+	r.AuthData.AAGUID = authdata.AAGUID{}
 	r.AuthData.Flags = FlagUP
 	return r
 }

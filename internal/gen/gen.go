@@ -13,7 +13,6 @@ package gen
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"os"
@@ -107,12 +106,6 @@ type authInner struct {
 
 // b64 is base64url without padding, the canonical encoding of SCHEMA.md.
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
-
-// uuid formats a 16-byte AAGUID canonically.
-func uuid(a [16]byte) string {
-	h := hex.EncodeToString(a[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
 
 func verifyAt(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
@@ -218,7 +211,7 @@ func (g *generator) regVector(dir, name, fmtName, source string, r *forge.Regist
 		},
 		Expect: expect{
 			OK:           true,
-			AAGUID:       uuid(r.AuthData.AAGUID),
+			AAGUID:       r.AuthData.AAGUID.String(),
 			CredentialID: id,
 			Alg:          &alg,
 			SignCount:    &sc,

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/passkeykit/webauthn/internal/vectors"
 )
 
 // RepoRoot returns the absolute path of the repository root.
@@ -68,6 +70,73 @@ func dir(tb testing.TB, env, def string) string {
 		tb.Skipf("testenv: SKIPPING: %s not set and default %s is absent; these tests read data the repository does not hold", env, d)
 	}
 	return d
+}
+
+// Vectors loads every vector under VectorsDir with vectors.LoadDir (sorted by
+// path). A vector that does not load, or a directory without vectors, fails
+// the test.
+func Vectors(tb testing.TB) []*vectors.Vector {
+	tb.Helper()
+	return LoadVectors(tb, VectorsDir(tb))
+}
+
+// LoadVectors is Vectors for the vectors under dir.
+func LoadVectors(tb testing.TB, dir string) []*vectors.Vector {
+	tb.Helper()
+	vs, err := vectors.LoadDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(vs) == 0 {
+		tb.Fatalf("testenv: no vectors under %s", dir)
+	}
+	return vs
+}
+
+// Item is one byte string taken from a vector: its attestationObject, the
+// authenticator data, a credential key...
+type Item struct {
+	V *vectors.Vector
+	B []byte
+}
+
+// Items returns the byte strings pick takes from every shared vector (nil ones
+// dropped), failing the test when there are none. what names them in that
+// failure.
+func Items(tb testing.TB, what string, pick func(*vectors.Vector) [][]byte) []Item {
+	tb.Helper()
+	var out []Item
+	for _, v := range Vectors(tb) {
+		for _, b := range pick(v) {
+			if b != nil {
+				out = append(out, Item{v, b})
+			}
+		}
+	}
+	if len(out) == 0 {
+		tb.Fatalf("testenv: no %s in the vectors", what)
+	}
+	return out
+}
+
+// OKItems returns the items of the vectors expected to verify, failing the
+// test when parse rejects one of them or there are none.
+func OKItems(tb testing.TB, items []Item, parse func([]byte) error) [][]byte {
+	tb.Helper()
+	var out [][]byte
+	for _, it := range items {
+		if !it.V.Expect.OK {
+			continue
+		}
+		if err := parse(it.B); err != nil {
+			tb.Fatalf("%s: expected ok, but it does not parse: %v", it.V.Name, err)
+		}
+		out = append(out, it.B)
+	}
+	if len(out) == 0 {
+		tb.Fatal("testenv: no item of a vector expected to verify")
+	}
+	return out
 }
 
 // Files returns every *.json file under root (recursively), sorted.

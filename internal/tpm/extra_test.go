@@ -4,26 +4,11 @@ import (
 	"bytes"
 	"encoding/asn1"
 	"errors"
-	"os/exec"
-	"strings"
 	"testing"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
-
-func TestDeps(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, out)
-	}
-	for _, dep := range strings.Fields(string(out)) {
-		switch dep {
-		case "encoding/json", "reflect", "fmt", "github.com/passkeykit/webauthn":
-			t.Errorf("internal/tpm depends on %s", dep)
-		}
-	}
-}
 
 // attr is one AttributeTypeAndValue for sanBytes.
 type attr struct {
@@ -144,10 +129,13 @@ func TestDERAgainstCryptobyte(t *testing.T) {
 func TestAllocations(t *testing.T) {
 	var st tpmStatement
 	for _, s := range loadStatements(t) {
-		if wantAttestErr[s.name] == nil && s.san != nil {
+		if s.ok && s.san != nil {
 			st = s
 			break
 		}
+	}
+	if st.certInfo == nil {
+		t.Fatal("no tpm vector expected to verify with a subjectAltName: nothing to measure")
 	}
 	var a Attest
 	var p Public

@@ -9,7 +9,6 @@ import (
 	"github.com/fxamacker/cbor/v2"
 
 	"github.com/passkeykit/webauthn/internal/testenv"
-	"github.com/passkeykit/webauthn/internal/vectors"
 )
 
 // tpmStatement is one tpm attestation statement from the shared vectors.
@@ -19,19 +18,15 @@ type tpmStatement struct {
 	pubArea  []byte
 	x5c      [][]byte
 	san      []byte // subjectAltName extnValue of x5c[0], nil when absent
+	ok       bool   // the vector is expected to verify
 }
 
 // loadStatements extracts certInfo, pubArea and x5c from every shared vector
 // with "fmt": "tpm" (fxamacker/cbor is a test-only dependency).
 func loadStatements(tb testing.TB) []tpmStatement {
 	tb.Helper()
-	dir := testenv.VectorsDir(tb)
 	var out []tpmStatement
-	for _, p := range testenv.Files(tb, dir) {
-		v, err := vectors.Load(p, dir)
-		if err != nil {
-			tb.Fatal(err)
-		}
+	for _, v := range testenv.Vectors(tb) {
 		if v.Fmt != "tpm" || v.Ceremony != "registration" {
 			continue
 		}
@@ -44,10 +39,11 @@ func loadStatements(tb testing.TB) []tpmStatement {
 			} `cbor:"attStmt"`
 		}
 		if err := cbor.Unmarshal(v.AttestationObject(), &obj); err != nil {
-			tb.Fatalf("%s: %v", p, err)
+			tb.Fatalf("%s: %v", v.Path, err)
 		}
 		s := tpmStatement{
-			name:     filepath.Base(p),
+			name:     filepath.Base(v.Path),
+			ok:       v.Expect.OK,
 			certInfo: obj.AttStmt.CertInfo,
 			pubArea:  obj.AttStmt.PubArea,
 			x5c:      obj.AttStmt.X5c,
@@ -55,7 +51,7 @@ func loadStatements(tb testing.TB) []tpmStatement {
 		if len(s.x5c) > 0 {
 			c, err := x509.ParseCertificate(s.x5c[0])
 			if err != nil {
-				tb.Fatalf("%s: %v", p, err)
+				tb.Fatalf("%s: %v", v.Path, err)
 			}
 			for _, e := range c.Extensions {
 				if e.Id.Equal(asn1.ObjectIdentifier{2, 5, 29, 17}) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/internal/forge"
 	"github.com/passkeykit/webauthn/mds"
@@ -29,7 +30,7 @@ func statementJSON(t *testing.T, aaguid [16]byte, types []string, roots ...*forg
 		rs = append(rs, base64.StdEncoding.EncodeToString(r.DER))
 	}
 	b, err := json.Marshal(map[string]any{
-		"aaguid": mds.FormatAAGUID(aaguid), "description": "conformance test authenticator " + mds.FormatAAGUID(aaguid)[:8],
+		"aaguid": authdata.AAGUID(aaguid).String(), "description": "conformance test authenticator " + authdata.AAGUID(aaguid).String()[:8],
 		"protocolFamily": "fido2", "schema": 3, "authenticatorVersion": 1,
 		"attestationTypes": types, "authenticationAlgorithms": []string{"secp256r1_ecdsa_sha256_raw"},
 		"attestationRootCertificates": rs,

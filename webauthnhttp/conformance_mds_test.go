@@ -3,6 +3,7 @@ package webauthnhttp
 import (
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/internal/forge"
 	"github.com/passkeykit/webauthn/mds"
@@ -31,11 +33,20 @@ type mdsPKI struct {
 	listed, otherGood [16]byte
 }
 
+// mdsSignerName is the name every test BLOB signer is issued to, pinned as
+// mds.LoadOptions.Signer (as the command's -mds-signer does).
+const mdsSignerName = "Tools MDS Signer"
+
+// mdsSigner issues a BLOB signing certificate under ca; label names its key.
+func mdsSigner(f *forge.Forge, label string, ca *forge.Cert) *forge.Cert {
+	return f.Issue(label, &forge.CertSpec{Subject: pkix.Name{CommonName: mdsSignerName}, KeyUsage: x509.KeyUsageDigitalSignature}, f.Key(label, cose.ES256), ca)
+}
+
 func newMDSPKI() *mdsPKI {
 	f := forge.New("conformance mds")
 	root := f.Root("Tools MDS Root", cose.ES256)
 	ca := f.Intermediate("Tools MDS CA", cose.ES256, root)
-	signer := f.Issue("Tools MDS Signer", &forge.CertSpec{KeyUsage: x509.KeyUsageDigitalSignature}, f.Key("mds signer", cose.ES256), ca)
+	signer := mdsSigner(f, "mds signer", ca)
 	return &mdsPKI{f: f, root: root, ca: ca, signer: signer, batch: newPackedPKI(f, "Tools MDS Batch"),
 		listed: f.AAGUID("listed"), otherGood: f.AAGUID("other")}
 }
@@ -50,7 +61,7 @@ func (p *mdsPKI) payload(t *testing.T, aaguid [16]byte, status string) []byte {
 	b, err := json.Marshal(map[string]any{
 		"legalHeader": "test", "no": 7, "nextUpdate": forge.Now.AddDate(0, 1, 0).Format(time.DateOnly),
 		"entries": []any{map[string]any{
-			"aaguid": mds.FormatAAGUID(aaguid), "metadataStatement": stmt,
+			"aaguid": authdata.AAGUID(aaguid).String(), "metadataStatement": stmt,
 			"statusReports":          []any{map[string]any{"status": "FIDO_CERTIFIED_L1", "effectiveDate": "2025-01-01"}, map[string]any{"status": status, "effectiveDate": "2025-06-01"}},
 			"timeOfLastStatusChange": "2025-06-01",
 		}},
@@ -90,7 +101,7 @@ func (p *mdsPKI) load(crls [][][]byte, blobs ...[]byte) ([]*mds.Index, []error) 
 		if i < len(crls) {
 			c = crls[i]
 		}
-		idx, err := mds.Load(b, &mds.LoadOptions{Roots: trust.NewPool(p.root.Cert), CRLs: c, At: forge.Now})
+		idx, err := mds.Load(b, &mds.LoadOptions{Roots: trust.NewPool(p.root.Cert), CRLs: c, At: forge.Now, Signer: mdsSignerName})
 		errs = append(errs, err)
 		if err == nil {
 			idxs = append(idxs, idx)
@@ -108,13 +119,13 @@ func TestServer_MetadataService_ServerAuthenticatorAttestationResponse_Resp_1(t 
 	}
 	otherRoot := p.f.Root("Not The MDS Root", cose.ES256)
 	otherCA := p.f.Intermediate("Not The MDS CA", cose.ES256, otherRoot)
-	otherSigner := p.f.Issue("Not The MDS Signer", &forge.CertSpec{KeyUsage: x509.KeyUsageDigitalSignature}, p.f.Key("other signer", cose.ES256), otherCA)
+	otherSigner := mdsSigner(p.f, "other signer", otherCA)
 	// The revoked BLOBs have chains of their own under the MDS root, as the
 	// tools' do: a CRL of one BLOB's chain says nothing of the others.
 	revokedCA := p.f.Intermediate("Tools MDS Revoked CA", cose.ES256, p.root)
-	revokedCASigner := p.f.Issue("Tools MDS Signer Under A Revoked CA", &forge.CertSpec{KeyUsage: x509.KeyUsageDigitalSignature}, p.f.Key("signer under revoked ca", cose.ES256), revokedCA)
+	revokedCASigner := mdsSigner(p.f, "signer under revoked ca", revokedCA)
 	ca2 := p.f.Intermediate("Tools MDS CA 2", cose.ES256, p.root)
-	revokedSigner := p.f.Issue("Tools MDS Revoked Signer", &forge.CertSpec{KeyUsage: x509.KeyUsageDigitalSignature}, p.f.Key("revoked signer", cose.ES256), ca2)
+	revokedSigner := mdsSigner(p.f, "revoked signer", ca2)
 	// An unusable BLOB is left out, so the authenticator it lists is not in
 	// the metadata.
 	unlisted := rejectedBy(mds.ErrUnknownAuthenticator)
@@ -230,7 +241,7 @@ func TestConformanceMetadataRequire(t *testing.T) {
 	if errs[0] != nil {
 		t.Fatal(errs)
 	}
-	revokedBLOB, err := mds.Load(blob(p.signer.Key, p.payload(t, revoked, "REVOKED"), p.signer, p.ca), &mds.LoadOptions{Roots: trust.NewPool(p.root.Cert), At: forge.Now})
+	revokedBLOB, err := mds.Load(blob(p.signer.Key, p.payload(t, revoked, "REVOKED"), p.signer, p.ca), &mds.LoadOptions{Roots: trust.NewPool(p.root.Cert), At: forge.Now, Signer: mdsSignerName})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +288,7 @@ func TestLoadMetadataStatements(t *testing.T) {
 		"attestationCertificateKeyIdentifiers": []string{keyID}, "description": "u2f key", "protocolFamily": "u2f",
 		"attestationTypes": []string{"basic_full"}, "attestationRootCertificates": []string{base64.StdEncoding.EncodeToString(p.root.DER)},
 	})
-	noDescription := []byte(`{"aaguid":"` + mds.FormatAAGUID(p.otherGood) + `"}`)
+	noDescription := []byte(`{"aaguid":"` + authdata.AAGUID(p.otherGood).String() + `"}`)
 	idx, err := LoadMetadataStatements([][]byte{statementJSON(t, p.listed, []string{"basic_full"}, p.batch.root), u2f, noDescription}, forge.Now)
 	if err != nil {
 		t.Fatal(err)

@@ -205,8 +205,12 @@ func LoadMetadataStatements(statements [][]byte, at time.Time) (*mds.Index, erro
 	if err != nil {
 		return nil, err
 	}
-	return mds.Load(blob, &mds.LoadOptions{Roots: trust.NewPool(root), At: at})
+	return mds.Load(blob, &mds.LoadOptions{Roots: trust.NewPool(root), At: at, Signer: localSigner})
 }
+
+// localSigner is the subject common name of the certificate that signs
+// the BLOB of LoadMetadataStatements, pinned as its mds.LoadOptions.Signer.
+const localSigner = "webauthnhttp local metadata signer"
 
 // signLocalBLOB signs payload as an MDS3 BLOB (an ES256 JWS with x5c) by a
 // P-256 leaf under a root, both made now and valid around at, and returns
@@ -240,7 +244,7 @@ func signLocalBLOB(payload []byte, at time.Time) ([]byte, *x509.Certificate, err
 	if err != nil {
 		return nil, nil, err
 	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, tmpl(2, "webauthnhttp local metadata signer", false), root, &leafKey.PublicKey, rootKey)
+	leafDER, err := x509.CreateCertificate(rand.Reader, tmpl(2, localSigner, false), root, &leafKey.PublicKey, rootKey)
 	if err != nil {
 		return nil, nil, err
 	}

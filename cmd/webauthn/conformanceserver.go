@@ -38,7 +38,7 @@ const maxStatementSize = 4 << 20
 const fetchTimeout = 30 * time.Second
 
 const conformanceServerUsage = `usage: webauthn conformance-server [-addr 127.0.0.1:3000] [-rpid localhost] [-origin http://localhost:3000]...
-       [-mds FILE|URL]... [-mds-root PEM] [-mds-crl FILE|URL]... [-mds-fetch-crls=true]
+       [-mds FILE|URL]... [-mds-root PEM] [-mds-signer NAME] [-mds-crl FILE|URL]... [-mds-fetch-crls=true]
        [-metadata-statement FILE|DIR]... [-require-metadata]
 
 Serves the FIDO Conformance Test API (POST /attestation/options, /attestation/result,
@@ -56,7 +56,7 @@ func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 
 // confServerConfig is the command line of conformance-server.
 type confServerConfig struct {
-	addr, rpID, roots           string
+	addr, rpID, roots, signer   string
 	origins, blobs, crls, stmts listFlag
 	fetchCRLs, requireMetadata  bool
 	get                         func(url string, limit int64) ([]byte, error)
@@ -70,6 +70,8 @@ func (c *confServerConfig) flags(fs *flag.FlagSet) {
 	fs.Var(&c.origins, "origin", "an origin (`URL`) clientDataJSON.origin may be, e.g. http://localhost:3000 (repeatable; default http://localhost:3000)")
 	fs.Var(&c.blobs, "mds", "an MDS3 BLOB, a `FILE|URL` (http or https) fetched once at start, e.g. each endpoint the tools' MDS3 test server gives you (repeatable); a BLOB that fails its signature, chain or CRL check is reported and left out")
 	fs.StringVar(&c.roots, "mds-root", "", "`PEM` file of the MDS root certificate(s) every -mds BLOB must chain to (the tools' MDS3 test root); required with -mds")
+	fs.StringVar(&c.signer, "mds-signer", "", "the `NAME` (dNSName, or subject CN) every -mds BLOB's signing certificate must be issued to; default "+mds.DefaultSigner+
+		", the production service: the tools' test BLOBs need their own (a refused BLOB's report names its signer)")
 	fs.Var(&c.crls, "mds-crl", "a CRL, DER or PEM, a `FILE|URL`, for BLOB signing chains; each BLOB gets those issued by its own chain or the roots (repeatable)")
 	fs.BoolVar(&c.fetchCRLs, "mds-fetch-crls", true, "fetch, once at start, the CRL distribution points named by each BLOB's signing certificates; a CRL that cannot be fetched makes that BLOB unusable")
 	fs.Var(&c.stmts, "metadata-statement", "a FIDO metadata statement JSON `FILE`, or a DIR of *.json files (the tools' DOWNLOAD SERVER METADATA), trusted as given (repeatable)")
@@ -241,7 +243,11 @@ func (c *confServerConfig) loadBLOB(src string, roots *trust.Pool, crls [][]byte
 			}
 		}
 	}
-	return mds.Load(blob, &mds.LoadOptions{Roots: roots, CRLs: mine, At: now})
+	idx, err := mds.Load(blob, &mds.LoadOptions{Roots: roots, CRLs: mine, At: now, Signer: c.signer})
+	if errors.Is(err, mds.ErrSignerName) && len(chain) > 0 {
+		err = fmt.Errorf("%w (the signing certificate is issued to %q, DNS names %q: see -mds-signer)", err, chain[0].Subject.CommonName, chain[0].DNSNames)
+	}
+	return idx, err
 }
 
 // jwsChain returns the certificates of a JWS header's x5c, or what of them

@@ -40,8 +40,8 @@ func TestConformanceServerHelp(t *testing.T) {
 			t.Errorf("-h does not document -%s:\n%s", f.Name, out.String())
 		}
 	})
-	if n != 9 {
-		t.Errorf("%d flags, want the 9 documented", n)
+	if n != 10 {
+		t.Errorf("%d flags, want the 10 documented", n)
 	}
 }
 
@@ -69,9 +69,15 @@ func TestConformanceServerMetadata(t *testing.T) {
 	f := forge.New("conformance-server command")
 	root := f.Root("Command MDS Root", cose.ES256)
 	ca := f.Intermediate("Command MDS CA", cose.ES256, root)
-	signer := f.Issue("Command MDS Signer", &forge.CertSpec{KeyUsage: x509.KeyUsageDigitalSignature}, f.Key("signer", cose.ES256), ca)
+	// Every BLOB signer is issued to the name given with -mds-signer.
+	const signerName = "Command MDS Signer"
+	signerSpec := func(ext ...pkix.Extension) *forge.CertSpec {
+		return &forge.CertSpec{Subject: pkix.Name{CommonName: signerName}, KeyUsage: x509.KeyUsageDigitalSignature, Extensions: ext}
+	}
+	signer := f.Issue("signer", signerSpec(), f.Key("signer", cose.ES256), ca)
+	misnamed := f.Issue("Someone Else", &forge.CertSpec{KeyUsage: x509.KeyUsageDigitalSignature}, f.Key("misnamed", cose.ES256), ca)
 	other := f.Root("Other Root", cose.ES256)
-	otherSigner := f.Issue("Other Signer", &forge.CertSpec{KeyUsage: x509.KeyUsageDigitalSignature}, f.Key("other signer", cose.ES256), other)
+	otherSigner := f.Issue("other signer", signerSpec(), f.Key("other signer", cose.ES256), other)
 
 	var crl []byte
 	var blobs map[string][]byte
@@ -86,10 +92,8 @@ func TestConformanceServerMetadata(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	revoked := f.Issue("Command MDS Revoked Signer", &forge.CertSpec{KeyUsage: x509.KeyUsageDigitalSignature, Extensions: []pkix.Extension{cdpExtension(srv.URL + "/ca.crl")}},
-		f.Key("revoked signer", cose.ES256), ca)
-	unreachable := f.Issue("Command MDS Signer Without CRL", &forge.CertSpec{KeyUsage: x509.KeyUsageDigitalSignature, Extensions: []pkix.Extension{cdpExtension(srv.URL + "/missing.crl")}},
-		f.Key("unreachable", cose.ES256), ca)
+	revoked := f.Issue("revoked signer", signerSpec(cdpExtension(srv.URL+"/ca.crl")), f.Key("revoked signer", cose.ES256), ca)
+	unreachable := f.Issue("unreachable", signerSpec(cdpExtension(srv.URL+"/missing.crl")), f.Key("unreachable", cose.ES256), ca)
 	var err error
 	crl, err = x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
 		Number: big.NewInt(1), ThisUpdate: forge.Now.Add(-time.Hour), NextUpdate: forge.Now.AddDate(0, 1, 0),
@@ -117,14 +121,15 @@ func TestConformanceServerMetadata(t *testing.T) {
 	badSig := write("bad-signature.jwt", sign(signer, f.Key("not the signer", cose.ES256)))
 	untrusted := write("untrusted.jwt", forge.SafetyNetJWS(otherSigner.Key, forge.SafetyNetHeader("ES256", otherSigner), payload))
 	noCRL := write("no-crl.jwt", sign(unreachable, unreachable.Key))
+	wrongName := write("misnamed.jwt", sign(misnamed, misnamed.Key))
 	stmts := filepath.Join(dir, "statements")
 	os.Mkdir(stmts, 0o700)
 	st, _ := json.Marshal(map[string]any{"aaguid": "01020304-0506-0708-090a-0b0c0d0e0f10", "description": "tools key", "attestationTypes": []string{"basic_full"}})
 	write("statements/a.json", st)
 	write("statements/b.json", []byte(`{"aaguid":"01020304-0506-0708-090a-0b0c0d0e0f11"}`))
 
-	c := &confServerConfig{roots: rootPEM, get: fetch, fetchCRLs: true, requireMetadata: true,
-		blobs: listFlag{good, badSig, untrusted, noCRL, srv.URL + "/revoked.jwt", srv.URL + "/good.jwt"}, stmts: listFlag{stmts}}
+	c := &confServerConfig{roots: rootPEM, signer: signerName, get: fetch, fetchCRLs: true, requireMetadata: true,
+		blobs: listFlag{good, badSig, untrusted, noCRL, wrongName, srv.URL + "/revoked.jwt", srv.URL + "/good.jwt"}, stmts: listFlag{stmts}}
 	var out bytes.Buffer
 	meta, err := loadConformanceMetadata(c, &out, forge.Now)
 	if err != nil {
@@ -135,6 +140,7 @@ func TestConformanceServerMetadata(t *testing.T) {
 		"mds " + badSig + ": UNUSABLE: " + mds.ErrSignature.Error(),
 		"mds " + untrusted + ": UNUSABLE: " + mds.ErrUntrustedBLOB.Error(),
 		"mds " + noCRL + ": UNUSABLE: CRL " + srv.URL + "/missing.crl",
+		"mds " + wrongName + ": UNUSABLE: " + mds.ErrUntrustedBLOB.Error() + ` (header.x5c[0]): ` + mds.ErrSignerName.Error() + ` (the signing certificate is issued to "Someone Else"`,
 		"mds " + srv.URL + "/revoked.jwt: UNUSABLE: " + mds.ErrSignerRevoked.Error(),
 		"mds " + srv.URL + "/good.jwt: loaded",
 		"metadata statements: 1 loaded from 2 files, 1 skipped\n",
@@ -150,14 +156,14 @@ func TestConformanceServerMetadata(t *testing.T) {
 
 	// Without fetching, the revoked signer's BLOB loads: revocation is
 	// checked only with the CRL.
-	c = &confServerConfig{roots: rootPEM, get: fetch, blobs: listFlag{srv.URL + "/revoked.jwt"}}
+	c = &confServerConfig{roots: rootPEM, signer: signerName, get: fetch, blobs: listFlag{srv.URL + "/revoked.jwt"}}
 	out.Reset()
 	if _, err := loadConformanceMetadata(c, &out, forge.Now); err != nil || !strings.Contains(out.String(), ": loaded") {
 		t.Fatalf("%v %s", err, out.String())
 	}
 	// A CRL given with -mds-crl applies to the BLOBs of its issuer's chain.
 	crlFile := write("ca.crl", crl)
-	c = &confServerConfig{roots: rootPEM, get: fetch, blobs: listFlag{srv.URL + "/revoked.jwt", untrusted}, crls: listFlag{crlFile}}
+	c = &confServerConfig{roots: rootPEM, signer: signerName, get: fetch, blobs: listFlag{srv.URL + "/revoked.jwt", untrusted}, crls: listFlag{crlFile}}
 	out.Reset()
 	if _, err := loadConformanceMetadata(c, &out, forge.Now); err != nil || !strings.Contains(out.String(), mds.ErrSignerRevoked.Error()) ||
 		strings.Contains(out.String(), mds.ErrCRL.Error()) {

@@ -24,6 +24,8 @@ const usage = `usage:
                                   summarise a FIDO MDS3 BLOB: entries, statuses, nextUpdate, signature
   webauthn gen DIR                regenerate the project's deterministic vectors into DIR
   webauthn demo [-addr ADDR]      serve a demo relying party on localhost (register, sign in)
+  webauthn conformance-server [-addr ADDR -rpid ID -origin URL -mds FILE|URL -mds-root PEM ...]
+                                  serve the FIDO Conformance Test API for the FIDO Conformance Tools (-h: every flag)
 `
 
 func main() {
@@ -43,6 +45,8 @@ func main() {
 		code = gen(os.Args[2:], os.Stdout)
 	case "demo":
 		code = demo(os.Args[2:], os.Stdout)
+	case "conformance-server":
+		code = conformanceServer(os.Args[2:], os.Stdout)
 	case "mds":
 		code = mdsSummary(os.Args[2:], os.Stdout)
 	case "-h", "-help", "--help", "help":

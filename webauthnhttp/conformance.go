@@ -17,6 +17,18 @@ import (
 	"github.com/passkeykit/webauthn/cose"
 )
 
+// Where this library's verdict differs from the Conformance Tools' (server
+// test list of conformance-test-tools-resources, docs/FIDO2/Server): RS1
+// credentials (Resp-4 P-8) are refused at §7.1 step 20 because
+// ceremony.Lifecycle never offers RS1; secp256k1 (Resp-4 P-1, optional in
+// the tools) is not supported; the authenticationAlgorithms of a metadata
+// statement are not checked (Resp-5 F-8); an x5c that includes its root is
+// accepted when the chain verifies (Resp-5 F-10); fido-u2f with a non-zero
+// AAGUID is accepted, as §8.6 does not check it (Resp-8 F-1); tokenBinding
+// is ignored, as Level 3 requires (Resp-2 F-15..F-17 of both ceremonies);
+// an assertion with UP clear is refused at §7.2 step 16 (assertion Resp-3
+// P-2, P-4, P-6, P-7).
+
 // MaxConformanceSessions bounds the sessions whose pending ceremony a
 // ConformanceHandler remembers (one username per session and ceremony): the
 // tools run one session at a time, and a new session beyond the bound

@@ -4,7 +4,8 @@ import "errors"
 
 // Cognito exception names (Amazon Cognito user pools API, CompleteWebAuthnRegistration
 // and the sign-in flow). Every *Error carries exactly one of these; the mapping from
-// fault to exception is the table in ../shared/vectors/SCHEMA.md and the README.
+// fault to exception is fixed by the fault sentinel (the Err… variables below)
+// and tabled in the README's Errors section.
 const (
 	ExceptionInvalidParameter       = "InvalidParameterException"
 	ExceptionChallengeNotFound      = "WebAuthnChallengeNotFoundException"
@@ -31,11 +32,18 @@ const stepPolicy = "RelyingParty"
 // *Error and, through Unwrap, the causes' own types.
 type Error struct {
 	exception string
-	// Step is the W3C WebAuthn Level 3 (Recommendation) step that failed,
-	// numbered as the published §7.1 and §7.2 lists are, e.g. "§7.1 step 9"
-	// for the origin; a section ("§5.4") for a fault in issuing options; or
-	// the component that refused before any step ran ("RelyingParty",
-	// "ChallengeStore", "Lifecycle", "Handler").
+	// Step says where the ceremony failed. It is one of:
+	//   - "§7.1 step N" or "§7.2 step N": the W3C WebAuthn Level 3
+	//     (Recommendation) step that failed, numbered as the published §7.1
+	//     and §7.2 lists are, e.g. "§7.1 step 9" for the origin;
+	//   - "§7.1" or "§7.2": a recovered panic in that ceremony
+	//     (InternalErrorException);
+	//   - "§5.4" or "§5.5": a fault in issuing creation or request options
+	//     (package ceremony, Start…), and "§5.4.3" for the user account
+	//     parameters of a registration (package webauthnhttp);
+	//   - "RelyingParty": the policy cannot run a ceremony (RelyingParty.Check);
+	//   - "Handler": the HTTP request itself (package webauthnhttp): its body,
+	//     its session cookie.
 	Step string
 	// Reason says what was wrong in terms of the input.
 	Reason string

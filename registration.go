@@ -148,7 +148,7 @@ var regClientDataSteps = [5]string{"§7.1 step 7", "§7.1 step 8", "§7.1 step 9
 // (§5.1).
 //
 // The steps run in the order of §7.1, and the first that fails decides the
-// *Error and its Cognito exception (see ../shared/vectors/SCHEMA.md):
+// *Error and its Cognito exception (the README's Errors table):
 //
 //   - the policy: Disabled (WebAuthnNotEnabledException), no RPID
 //     (WebAuthnConfigurationMissingException);

@@ -1,7 +1,7 @@
 // Command webauthn verifies and inspects WebAuthn responses.
 //
 //	webauthn conformance DIR        run every vector under DIR; ends with "N passed, N failed"
-//	webauthn verify [-json] FILE…   verify vector files (format: shared/vectors/SCHEMA.md)
+//	webauthn verify [-json] FILE…   verify vector files (the format of testdata/vectors)
 //	webauthn inspect [FILE|-]       decode a response, a vector file or a raw attestationObject
 //	webauthn gen DIR                write the project's deterministic vectors into DIR
 //	webauthn demo [-addr ADDR]      serve a demo relying party on localhost

@@ -2,10 +2,12 @@
 //
 //	webauthn conformance DIR        run every vector under DIR; ends with "N passed, N failed"
 //	webauthn verify [-json] FILE…   verify vector files (the format of testdata/vectors)
-//	webauthn inspect [FILE|-]       decode a response, a vector file or a raw attestationObject
+//	webauthn inspect [-mds BLOB -mds-root PEM [-mds-signer NAME]] [FILE|-]
+//	                                decode a response, a vector file or a raw attestationObject
 //	webauthn gen DIR                write the project's deterministic vectors into DIR
 //	webauthn demo [-addr ADDR]      serve a demo relying party on localhost
-//	webauthn mds -mds-root PEM FILE summarise a FIDO MDS3 BLOB
+//	webauthn mds -mds-root PEM [-mds-signer NAME] FILE
+//	                                summarise a FIDO MDS3 BLOB signed by NAME (default mds.fidoalliance.org)
 package main
 
 import (
@@ -16,12 +18,15 @@ import (
 const usage = `usage:
   webauthn conformance DIR        run every vector under DIR (trust anchors resolved against DIR)
   webauthn verify [-json] FILE... verify vector files; readable report, or JSON lines with -json
-  webauthn inspect [-mds BLOB -mds-root PEM] [FILE|-]
+  webauthn inspect [-mds BLOB -mds-root PEM [-mds-signer NAME]] [FILE|-]
                                   decode a registration/authentication response, a vector file,
                                   or a raw attestationObject (binary or base64url) for a human;
                                   with a metadata BLOB, name the authenticator and its status
-  webauthn mds -mds-root PEM [-at TIME] FILE
-                                  summarise a FIDO MDS3 BLOB: entries, statuses, nextUpdate, signature
+  webauthn mds -mds-root PEM [-mds-signer NAME] [-at TIME] FILE
+                                  summarise a FIDO MDS3 BLOB: entries, statuses, nextUpdate, signature;
+                                  the BLOB must be signed by NAME (default mds.fidoalliance.org,
+                                  the FIDO production service; the conformance tool's test BLOBs
+                                  need their own signer's name)
   webauthn gen DIR                regenerate the project's deterministic vectors into DIR
   webauthn demo [-addr ADDR]      serve a demo relying party on localhost (register, sign in)
 `

@@ -4,7 +4,6 @@
 //	webauthn verify [-json] FILE…   verify vector files (the format of testdata/vectors)
 //	webauthn inspect [-mds BLOB -mds-root PEM [-mds-signer NAME]] [FILE|-]
 //	                                decode a response, a vector file or a raw attestationObject
-//	webauthn gen DIR                write the project's deterministic vectors into DIR
 //	webauthn demo [-addr ADDR]      serve a demo relying party on localhost
 //	webauthn mds -mds-root PEM [-mds-signer NAME] FILE
 //	                                summarise a FIDO MDS3 BLOB signed by NAME (default mds.fidoalliance.org)
@@ -27,7 +26,6 @@ const usage = `usage:
                                   the BLOB must be signed by NAME (default mds.fidoalliance.org,
                                   the FIDO production service; the conformance tool's test BLOBs
                                   need their own signer's name)
-  webauthn gen DIR                regenerate the project's deterministic vectors into DIR
   webauthn demo [-addr ADDR]      serve a demo relying party on localhost (register, sign in)
 `
 
@@ -44,8 +42,6 @@ func main() {
 		code = verify(os.Args[2:], os.Stdout)
 	case "inspect":
 		code = inspect(os.Args[2:], os.Stdin, os.Stdout)
-	case "gen":
-		code = gen(os.Args[2:], os.Stdout)
 	case "demo":
 		code = demo(os.Args[2:], os.Stdout)
 	case "mds":

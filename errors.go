@@ -53,7 +53,8 @@ type Error struct {
 	Err error
 }
 
-// Exception returns the Cognito exception name, e.g. "WebAuthnOriginNotAllowedException".
+// Exception returns the Cognito exception name, e.g.
+// "WebAuthnOriginNotAllowedException": ExceptionName for an *Error in hand.
 func (e *Error) Exception() string { return e.exception }
 
 func (e *Error) Error() string {
@@ -73,7 +74,8 @@ func (e *Error) Unwrap() []error {
 }
 
 // Fault sentinels. Each names one row of the error table; the exception is fixed
-// by the sentinel (see ExceptionOf).
+// by the sentinel (the comment above each group names it): NewError(fault, …)
+// carries it, and ExceptionName reads it back.
 var (
 	// InvalidParameterException.
 	ErrMalformed      = errors.New("webauthn: malformed input")
@@ -104,9 +106,9 @@ var (
 	ErrInternal = errors.New("webauthn: internal error")
 )
 
-// ExceptionOf returns the Cognito exception for a fault sentinel, and
+// exceptionOf returns the Cognito exception for a fault sentinel, and
 // ExceptionInternalError for anything else.
-func ExceptionOf(fault error) string {
+func exceptionOf(fault error) string {
 	switch fault {
 	case ErrMalformed, ErrIDMismatch, ErrCredentialType, ErrClientDataType:
 		return ExceptionInvalidParameter
@@ -138,11 +140,12 @@ func ExceptionOf(fault error) string {
 // fault. Stores and other packages that plug into the ceremonies use it so that
 // their errors carry the same exceptions.
 func NewError(fault error, step, reason string, cause error) *Error {
-	return &Error{exception: ExceptionOf(fault), Step: step, Reason: reason, Fault: fault, Err: cause}
+	return &Error{exception: exceptionOf(fault), Step: step, Reason: reason, Fault: fault, Err: cause}
 }
 
 // ExceptionName returns the Cognito exception of err when it is (or wraps) an
-// *Error, and "" otherwise.
+// *Error, and "" otherwise. It is the one way to get the exception of an
+// error; (*Error).Exception is the same for an *Error already in hand.
 func ExceptionName(err error) string {
 	var e *Error
 	if errors.As(err, &e) {

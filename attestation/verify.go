@@ -121,14 +121,14 @@ type Error struct {
 	Format Format
 	// Step names the spec step, e.g. "§8.2 step 2".
 	Step string
-	// Kind is one of the sentinels above.
-	Kind error
+	// Fault is the class sentinel, one of the Err… variables above.
+	Fault error
 	// Err is the underlying cause, possibly nil.
 	Err error
 }
 
 func (e *Error) Error() string {
-	s := "attestation: " + e.Format.String() + " " + e.Step + ": " + e.Kind.Error()
+	s := "attestation: " + e.Format.String() + " " + e.Step + ": " + e.Fault.Error()
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}
@@ -138,13 +138,13 @@ func (e *Error) Error() string {
 // Unwrap returns the class sentinel and the cause.
 func (e *Error) Unwrap() []error {
 	if e.Err == nil {
-		return []error{e.Kind}
+		return []error{e.Fault}
 	}
-	return []error{e.Kind, e.Err}
+	return []error{e.Fault, e.Err}
 }
 
-func fail(f Format, step string, kind, cause error) error {
-	return &Error{Format: f, Step: step, Kind: kind, Err: cause}
+func fail(f Format, step string, fault, cause error) error {
+	return &Error{Format: f, Step: step, Fault: fault, Err: cause}
 }
 
 // sigKind classifies a signature verification error (cosesig's, or

@@ -79,7 +79,11 @@ type HandlerOptions struct {
 	ResidentKey ceremony.ResidentKey
 	// CookieName is the session cookie identifying the client; "" means
 	// DefaultSessionCookie. The cookie is HttpOnly, SameSite=Strict, and
-	// Secure when the request came over TLS.
+	// Secure when the request came over TLS or when every one of the
+	// RelyingParty's Origins is https: behind a TLS-terminating proxy the
+	// request reaches the handler in plain HTTP while the browser speaks
+	// https. A relying party with an http origin (a demo on
+	// http://localhost) gets a cookie without Secure over plain HTTP.
 	CookieName string
 	// Secret keys the user handles of names that have no account yet and
 	// the fictitious allowCredentials of unknown names (at least 32 bytes);
@@ -221,8 +225,22 @@ func (h *Handler) session(w http.ResponseWriter, r *http.Request, set bool) (str
 		return "", webauthn.NewError(webauthn.ErrInternal, stepHandler, "no randomness", err)
 	}
 	id := base64.RawURLEncoding.EncodeToString(b[:])
-	http.SetCookie(w, &http.Cookie{Name: name, Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: name, Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil || h.httpsOnly(), SameSite: http.SameSiteStrictMode})
 	return id, nil
+}
+
+// httpsOnly reports whether every origin the relying party accepts is https,
+// so that a browser reaches it over TLS whatever the last hop was.
+func (h *Handler) httpsOnly() bool {
+	if len(h.rp.Origins) == 0 {
+		return false
+	}
+	for _, o := range h.rp.Origins {
+		if !strings.HasPrefix(o, "https://") {
+			return false
+		}
+	}
+	return true
 }
 
 // derive returns HMAC-SHA256(Secret, label ‖ 0 ‖ parts…), truncated to n

@@ -13,7 +13,7 @@ import (
 
 // mdsFlags are the flags every MDS-reading subcommand shares.
 type mdsFlags struct {
-	blob, roots, at string
+	blob, roots, signer, at string
 }
 
 func (m *mdsFlags) register(fs *flag.FlagSet, withBlob bool) {
@@ -21,6 +21,7 @@ func (m *mdsFlags) register(fs *flag.FlagSet, withBlob bool) {
 		fs.StringVar(&m.blob, "mds", "", "a FIDO MDS3 BLOB file to name the authenticator from")
 	}
 	fs.StringVar(&m.roots, "mds-root", "", "PEM file of the MDS root(s) the BLOB must chain to (required with a BLOB)")
+	fs.StringVar(&m.signer, "mds-signer", "", "`NAME` the BLOB's signing certificate must be issued to, as its dNSName (or its CN when it has none); \"\" means "+mds.DefaultSigner+", the FIDO production service")
 	fs.StringVar(&m.at, "at", "", "RFC 3339 time to judge the BLOB at (default: now)")
 }
 
@@ -47,7 +48,7 @@ func (m *mdsFlags) load(path string) (*mds.Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mds.Load(blob, &mds.LoadOptions{Roots: pool, At: at})
+	return mds.Load(blob, &mds.LoadOptions{Roots: pool, At: at, Signer: m.signer})
 }
 
 // mdsSummary implements "webauthn mds FILE": entries, statuses, nextUpdate and
@@ -60,7 +61,7 @@ func mdsSummary(args []string, w io.Writer) int {
 		return 2
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: webauthn mds -mds-root ROOT.pem [-at TIME] FILE")
+		fmt.Fprintln(os.Stderr, "usage: webauthn mds -mds-root ROOT.pem [-mds-signer NAME] [-at TIME] FILE")
 		return 2
 	}
 	idx, err := m.load(fs.Arg(0))

@@ -284,7 +284,10 @@ func TestTokenClaimsAndJWKS(t *testing.T) {
 	k := set.Keys[0]
 	x, _ := base64.RawURLEncoding.DecodeString(k.X)
 	y, _ := base64.RawURLEncoding.DecodeString(k.Y)
-	pub := &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+	if err != nil {
+		t.Fatalf("JWKS key: %v", err)
+	}
 	parts := strings.Split(res.AccessToken, ".")
 	hdr, _ := base64.RawURLEncoding.DecodeString(parts[0])
 	var hd map[string]string

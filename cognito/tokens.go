@@ -129,10 +129,9 @@ type jwk struct {
 
 // jwks returns the JSON Web Key Set publishing the verification key.
 func (s *signer) jwks() []byte {
-	x := make([]byte, 32)
-	y := make([]byte, 32)
-	s.key.PublicKey.X.FillBytes(x)
-	s.key.PublicKey.Y.FillBytes(y)
+	// The uncompressed point 0x04 ‖ x ‖ y, 32 bytes each on P-256.
+	pt, _ := s.key.PublicKey.Bytes()
+	x, y := pt[1:33], pt[33:65]
 	b, _ := json.Marshal(struct {
 		Keys []jwk `json:"keys"`
 	}{[]jwk{{Kty: "EC", Crv: "P-256", X: base64.RawURLEncoding.EncodeToString(x), Y: base64.RawURLEncoding.EncodeToString(y), Kid: s.kid, Alg: "ES256", Use: "sig"}}})

@@ -148,6 +148,7 @@ func (rp *RelyingParty) VerifyAuthenticationParams(response []byte, p *Authentic
 // authState is the working memory of one assertion that the signature
 // verifier takes by pointer; pooled like regState.
 type authState struct {
+	d    decoded
 	hash [sha256.Size]byte
 	ad   authdata.AuthData
 	key  cose.Key
@@ -155,98 +156,41 @@ type authState struct {
 
 var authStates = sync.Pool{New: func() any { return new(authState) }}
 
+// verifyAuthentication is §7.2, one call or check per step; steps 1-2 (the
+// options and get()) and 24 (updating the record) are the caller's.
 func (rp *RelyingParty) verifyAuthentication(response []byte, p *AuthenticationParams, cred *Credential, out *Assertion) error {
-	if err := rp.Check(); err != nil {
-		return err
-	}
 	st := authStates.Get().(*authState)
 	defer func() {
 		*st = authState{}
 		authStates.Put(st)
 	}()
-	if cred == nil {
-		return malformed("§7.2 step 6", "no stored credential record", nil)
-	}
 	buf := out.buf[:0]
-	*out = Assertion{buf: buf}
+	*out = Assertion{}
 
-	// Step 3: the response is an AuthenticatorAssertionResponse.
-	if len(response) > rp.maxResponseSize() {
-		return malformed("§7.2 step 3", "response JSON too large", ErrResponseTooLarge)
-	}
-	var js responseJSON
-	if err := parseResponse(response, ceremonyAuthentication, &js); err != nil {
-		return malformed("§7.2 step 3", "response JSON is not an AuthenticationResponseJSON", err)
-	}
-	n := len(js.extensions)
-	for _, s := range [...]*jstr{&js.clientDataJSON, &js.authenticatorData, &js.signature, &js.rawID, &js.id, &js.userHandle} {
-		if !s.present {
-			continue
-		}
-		m, ok := decodedSize(s)
-		if !ok {
-			return malformed("§7.2 step 3", "a binary member is not base64url", ErrResponseBase64)
-		}
-		n += m
-	}
-	rest := grow(&buf, n)
+	// Steps 3-4 and 7: the response and its members (decode).
+	d := &st.d
+	_, err := rp.decode(response, ceremonyAuthentication, decodeAll, &buf, d)
 	out.buf = buf
-	var cdj, adRaw, sig, rawID, id, userHandle []byte
-	var ok bool
-	if cdj, ok = decodeB64(&rest, &js.clientDataJSON); !ok {
-		return malformed("§7.2 step 7", "response.clientDataJSON is not base64url", ErrResponseBase64)
+	if err != nil {
+		return err
 	}
-	if adRaw, ok = decodeB64(&rest, &js.authenticatorData); !ok {
-		return malformed("§7.2 step 7", "response.authenticatorData is not base64url", ErrResponseBase64)
+	// Steps 5-6: the credential is the stored record's, of the same user.
+	if err := checkCredential(d, cred); err != nil {
+		return err
 	}
-	if sig, ok = decodeB64(&rest, &js.signature); !ok {
-		return malformed("§7.2 step 7", "response.signature is not base64url", ErrResponseBase64)
-	}
-	if rawID, ok = decodeB64(&rest, &js.rawID); !ok {
-		return malformed("§7.2 step 3", "rawId is not base64url", ErrResponseBase64)
-	}
-	if id, ok = decodeB64(&rest, &js.id); !ok {
-		return malformed("§7.2 step 3", "id is not base64url", ErrResponseBase64)
-	}
-	if js.userHandle.present {
-		if userHandle, ok = decodeB64(&rest, &js.userHandle); !ok {
-			return malformed("§7.2 step 6", "response.userHandle is not base64url", ErrResponseBase64)
-		}
-	}
-	if !bytes.Equal(id, rawID) {
-		return NewError(ErrIDMismatch, "§7.2 step 3", "id is not the base64url encoding of rawId", nil)
-	}
-	if !js.typ.is("public-key") {
-		return NewError(ErrCredentialType, "§7.2 step 3", `credential type is not "public-key"`, nil)
-	}
-	if js.extensions != nil {
-		out.ClientExtensionResults = rest[:len(js.extensions):len(js.extensions)]
-		copy(out.ClientExtensionResults, js.extensions)
-	}
-	out.Attachment = parseAttachment(&js.attachment)
-
-	// Steps 5-6: the credential is the stored one, of the same user. An
-	// empty userHandle is sent by some clients for "absent".
-	if !bytes.Equal(rawID, cred.ID) {
-		return NewError(ErrIDMismatch, "§7.2 step 6", "rawId is not the stored credential's ID", nil)
-	}
-	if len(userHandle) != 0 && len(cred.UserHandle) != 0 && !bytes.Equal(userHandle, cred.UserHandle) {
-		return NewError(ErrNotAuthorized, "§7.2 step 6", "userHandle is not the stored credential's user handle", nil)
-	}
-
-	// Steps 8-9: parse clientDataJSON.
+	// Steps 8-9: clientDataJSON.
 	var cd clientdata.ClientData
-	if err := clientdata.Parse(cdj, &cd); err != nil {
-		return malformed("§7.2 step 9", "clientDataJSON is malformed", err)
+	if err := parseClientData(d.clientDataJSON, &authDecodeSteps, &cd); err != nil {
+		return err
 	}
 	// Steps 10-14: type, challenge, origin, crossOrigin, topOrigin.
 	if err := rp.verifyClientData(&cd, "webauthn.get", p.Challenge, &authClientDataSteps); err != nil {
 		return err
 	}
-
-	// Step 15: rpIdHash (the authenticator data of step 7 parsed first).
+	// Step 15: rpIdHash (the authenticator data of step 7 parsed first,
+	// which rejects BS without BE, step 18).
 	ad := &st.ad
-	if err := authdata.Parse(adRaw, ad); err != nil {
+	if err := authdata.Parse(d.authenticatorData, ad); err != nil {
 		if errors.Is(err, authdata.ErrBackupStateWithoutBE) {
 			return malformed("§7.2 step 18", "BS flag set while BE is clear", err)
 		}
@@ -255,21 +199,53 @@ func (rp *RelyingParty) verifyAuthentication(response []byte, p *AuthenticationP
 	if !rp.rpIDHashIs(ad.RPIDHash) {
 		return NewError(ErrRPIDMismatch, "§7.2 step 15", "rpIdHash is not SHA-256 of the RP ID", nil)
 	}
-	// Steps 16-17: UP, UV.
+	// Step 16: UP.
 	if !ad.Flags.UserPresent() {
 		return NewError(ErrNotAuthorized, "§7.2 step 16", "user presence (UP) flag is clear", nil)
 	}
+	// Step 17: UV when required.
 	if (rp.RequireUserVerification || p.UserVerification) && !ad.Flags.UserVerified() {
 		return NewError(ErrNotAuthorized, "§7.2 step 17", "user verification is required and the UV flag is clear", nil)
 	}
-	// Step 18 (BS without BE) was rejected by authdata.Parse. Step 19: BE
-	// must not change; BS may.
+	// Step 19: BE must not change; BS may.
 	if !cred.BackupEligibleUnknown && ad.Flags.BackupEligible() != cred.BackupEligible {
 		return NewError(ErrNotAuthorized, "§7.2 step 19", "backup eligibility (BE) differs from the stored credential's", nil)
 	}
+	// Step 20: hash.
+	st.hash = sha256.Sum256(d.clientDataJSON)
+	// Step 21: the signature over authData ‖ hash.
+	if err := rp.verifySignature(st, cred, d.signature); err != nil {
+		return err
+	}
+	// Step 22: the signature counter.
+	clone, err := rp.JudgeSignCount(cred.SignCount, ad.SignCount)
+	if err != nil {
+		return err
+	}
+	// Step 23: extension outputs are reported, not judged.
+	out.fill(d, ad, clone)
+	return nil
+}
 
-	// Steps 20-21: the signature over authData ‖ SHA-256(clientDataJSON).
-	st.hash = sha256.Sum256(cdj)
+// checkCredential is §7.2 steps 5-6 for the record the caller found: rawId
+// is its ID, and a userHandle in the response is its user's. An empty
+// userHandle is sent by some clients for "absent".
+func checkCredential(d *decoded, cred *Credential) error {
+	if cred == nil {
+		return malformed("§7.2 step 6", "no stored credential record", nil)
+	}
+	if !bytes.Equal(d.rawID, cred.ID) {
+		return NewError(ErrIDMismatch, "§7.2 step 6", "rawId is not the stored credential's ID", nil)
+	}
+	if len(d.userHandle) != 0 && len(cred.UserHandle) != 0 && !bytes.Equal(d.userHandle, cred.UserHandle) {
+		return NewError(ErrNotAuthorized, "§7.2 step 6", "userHandle is not the stored credential's user handle", nil)
+	}
+	return nil
+}
+
+// verifySignature is §7.2 step 21: sig verifies over authData ‖ hash with
+// the record's public key.
+func (rp *RelyingParty) verifySignature(st *authState, cred *Credential, sig []byte) error {
 	key := &st.key
 	if err := cose.ParseKey(cred.PublicKey, key); err != nil {
 		return malformed("§7.2 step 21", "the stored credential public key is not a supported COSE_Key", err)
@@ -280,34 +256,31 @@ func (rp *RelyingParty) verifyAuthentication(response []byte, p *AuthenticationP
 	if key.Alg == cose.RS1 && rp.AcceptsAlgorithm(cose.RS1) {
 		// A credential the policy registered with RS1 (TPM platforms) is
 		// verified with it too.
-		err = rp.keyCache().VerifyAllowingRS1(key.Alg, key, sig, ad.Raw, st.hash[:])
+		err = rp.keyCache().VerifyAllowingRS1(key.Alg, key, sig, st.ad.Raw, st.hash[:])
 	} else {
-		err = rp.keyCache().Verify(key.Alg, key, sig, ad.Raw, st.hash[:])
+		err = rp.keyCache().Verify(key.Alg, key, sig, st.ad.Raw, st.hash[:])
 	}
 	if err != nil {
 		return NewError(ErrNotAuthorized, "§7.2 step 21", "signature does not verify with the stored credential public key", err)
 	}
-	// Step 22: the signature counter.
-	if signCountRegressed(cred.SignCount, ad.SignCount) {
-		if rp.RejectSignCountRegression {
-			return errSignCountRegressed
-		}
-		out.CloneSuspected = true
-	}
-	// Step 23: extension outputs are reported, not judged; step 24
-	// (updating the record) is the caller's.
+	return nil
+}
 
-	out.CredentialID = rawID
-	out.UserHandle = userHandle
+// fill is what the assertion reports (§7.2 steps 22-23).
+func (out *Assertion) fill(d *decoded, ad *authdata.AuthData, clone bool) {
+	out.CredentialID = d.rawID
+	out.UserHandle = d.userHandle
 	out.SignCount = ad.SignCount
+	out.CloneSuspected = clone
 	out.Flags = ad.Flags
 	out.UserVerified = ad.Flags.UserVerified()
 	out.BackupEligible = ad.Flags.BackupEligible()
 	out.BackupState = ad.Flags.BackedUp()
 	out.Extensions = ad.Extensions
 	out.AuthData = ad.Raw
-	out.ClientDataJSON = cdj
-	return nil
+	out.ClientDataJSON = d.clientDataJSON
+	out.ClientExtensionResults = d.extensions
+	out.Attachment = parseAttachment(&d.js.attachment)
 }
 
 // errSignCountRegressed is the error of §7.2 step 22 under

@@ -37,61 +37,21 @@ func (rp *RelyingParty) PeekAuthentication(response []byte, out *ResponseKeys) e
 
 func (rp *RelyingParty) peek(response []byte, dict int, out *ResponseKeys) error {
 	buf := out.buf[:0]
-	*out = ResponseKeys{buf: buf}
-	if err := rp.Check(); err != nil {
-		return err
-	}
-	step, cdStep, name := "§7.1 step 3", "§7.1 step 6", "a RegistrationResponseJSON"
+	*out = ResponseKeys{}
+	steps := &regDecodeSteps
 	if dict == ceremonyAuthentication {
-		step, cdStep, name = "§7.2 step 3", "§7.2 step 9", "an AuthenticationResponseJSON"
+		steps = &authDecodeSteps
 	}
-	if len(response) > rp.maxResponseSize() {
-		return malformed(step, "response JSON too large", ErrResponseTooLarge)
-	}
-	var js responseJSON
-	if err := parseResponse(response, dict, &js); err != nil {
-		return malformed(step, "response JSON is not "+name, err)
-	}
-	// One buffer for clientDataJSON, the challenge (its text is part of
-	// clientDataJSON; an escaped one needs scratch space as long as its text),
-	// rawId and userHandle.
-	n, ok := decodedSize(&js.clientDataJSON)
-	if !ok {
-		return malformed(step, "response.clientDataJSON is not base64url", ErrResponseBase64)
-	}
-	n = 3*n + 3
-	if dict == ceremonyAuthentication {
-		for _, s := range [...]*jstr{&js.rawID, &js.userHandle} {
-			m, ok := decodedSize(s)
-			if !ok {
-				return malformed(step, "rawId or response.userHandle is not base64url", ErrResponseBase64)
-			}
-			n += m
+	var d decoded
+	rest, err := rp.decode(response, dict, decodeKeys, &buf, &d)
+	if err == nil {
+		var cd clientdata.ClientData
+		if err = parseClientData(d.clientDataJSON, steps, &cd); err == nil {
+			// A challenge that is not base64url was not issued here: nil.
+			out.Challenge, _ = decodeB64(&rest, &jstr{raw: cd.Challenge, esc: cd.ChallengeEscaped, present: true})
 		}
 	}
-	rest := grow(&buf, n)
 	out.buf = buf
-	cdj, ok := decodeB64(&rest, &js.clientDataJSON)
-	if !ok {
-		return malformed(step, "response.clientDataJSON is not base64url", ErrResponseBase64)
-	}
-	var cd clientdata.ClientData
-	if err := clientdata.Parse(cdj, &cd); err != nil {
-		return malformed(cdStep, "clientDataJSON is malformed", err)
-	}
-	if out.Challenge, ok = decodeB64(&rest, &jstr{raw: cd.Challenge, esc: cd.ChallengeEscaped, present: true}); !ok {
-		// Nothing this relying party issued has that encoding.
-		out.Challenge = nil
-	}
-	if dict == ceremonyAuthentication {
-		if out.CredentialID, ok = decodeB64(&rest, &js.rawID); !ok {
-			return malformed(step, "rawId is not base64url", ErrResponseBase64)
-		}
-		if js.userHandle.present {
-			if out.UserHandle, ok = decodeB64(&rest, &js.userHandle); !ok {
-				return malformed("§7.2 step 6", "response.userHandle is not base64url", ErrResponseBase64)
-			}
-		}
-	}
-	return nil
+	out.CredentialID, out.UserHandle = d.rawID, d.userHandle
+	return err
 }

@@ -219,6 +219,7 @@ func malformed(step, reason string, cause error) error {
 // by one. It is pooled; nothing in it outlives the call except what the
 // Registration copies out (slices of its buffer, the trust path).
 type regState struct {
+	d    decoded
 	hash [sha256.Size]byte
 	obj  attestation.Object
 	ad   authdata.AuthData
@@ -230,135 +231,129 @@ type regState struct {
 
 var regStates = sync.Pool{New: func() any { return new(regState) }}
 
+// verifyRegistration is §7.1, one call or check per step; steps 1-2 (the
+// options and create()) are the caller's, and the steps the caller owns are
+// named where they fall.
 func (rp *RelyingParty) verifyRegistration(response []byte, p *RegistrationParams, out *Registration) error {
-	if err := rp.Check(); err != nil {
-		return err
-	}
 	st := regStates.Get().(*regState)
 	defer func() {
 		*st = regState{}
 		regStates.Put(st)
 	}()
 	buf := out.buf[:0]
-	*out = Registration{buf: buf}
+	*out = Registration{}
 
-	// Steps 3-4: the response is an AuthenticatorAttestationResponse, its
-	// members well-formed.
-	if len(response) > rp.maxResponseSize() {
-		return malformed("§7.1 step 3", "response JSON too large", ErrResponseTooLarge)
-	}
-	var js responseJSON
-	if err := parseResponse(response, ceremonyRegistration, &js); err != nil {
-		return malformed("§7.1 step 3", "response JSON is not a RegistrationResponseJSON", err)
-	}
-	n := len(js.extensions)
-	for _, s := range [...]*jstr{&js.clientDataJSON, &js.attestationObject, &js.rawID, &js.id} {
-		m, ok := decodedSize(s)
-		if !ok {
-			return malformed("§7.1 step 3", "a binary member is not base64url", ErrResponseBase64)
-		}
-		n += m
-	}
-	rest := grow(&buf, n)
+	// Steps 3-4: the response and its members (decode), the extension
+	// results kept for step 28.
+	d := &st.d
+	_, err := rp.decode(response, ceremonyRegistration, decodeAll, &buf, d)
 	out.buf = buf
-	var cdj, attObj, rawID, id []byte
-	var ok bool
-	if cdj, ok = decodeB64(&rest, &js.clientDataJSON); !ok {
-		return malformed("§7.1 step 5", "response.clientDataJSON is not base64url", ErrResponseBase64)
+	if err != nil {
+		return err
 	}
-	if attObj, ok = decodeB64(&rest, &js.attestationObject); !ok {
-		return malformed("§7.1 step 13", "response.attestationObject is not base64url", ErrResponseBase64)
-	}
-	if rawID, ok = decodeB64(&rest, &js.rawID); !ok {
-		return malformed("§7.1 step 3", "rawId is not base64url", ErrResponseBase64)
-	}
-	if id, ok = decodeB64(&rest, &js.id); !ok {
-		return malformed("§7.1 step 3", "id is not base64url", ErrResponseBase64)
-	}
-	if !bytes.Equal(id, rawID) {
-		return NewError(ErrIDMismatch, "§7.1 step 3", "id is not the base64url encoding of rawId", nil)
-	}
-	if !js.typ.is("public-key") {
-		return NewError(ErrCredentialType, "§7.1 step 3", `credential type is not "public-key"`, nil)
-	}
-	if js.extensions != nil {
-		out.ClientExtensionResults = rest[:len(js.extensions):len(js.extensions)]
-		copy(out.ClientExtensionResults, js.extensions)
-		out.CredPropsRK, out.HasCredProps = credProps(js.extensions)
-	}
-	out.Transports = parseTransports(js.transports)
-	out.Attachment = parseAttachment(&js.attachment)
-
-	// Steps 5-6: parse clientDataJSON (§5.8.1).
+	// Steps 5-6: clientDataJSON.
 	var cd clientdata.ClientData
-	if err := clientdata.Parse(cdj, &cd); err != nil {
-		return malformed("§7.1 step 6", "clientDataJSON is malformed", err)
+	if err := parseClientData(d.clientDataJSON, &regDecodeSteps, &cd); err != nil {
+		return err
 	}
 	// Steps 7-11: type, challenge, origin, crossOrigin, topOrigin.
 	if err := rp.verifyClientData(&cd, "webauthn.create", p.Challenge, &regClientDataSteps); err != nil {
 		return err
 	}
 	// Step 12: hash.
-	st.hash = sha256.Sum256(cdj)
-
-	// Step 13: decode the attestation object and the authenticator data.
-	obj := &st.obj
-	if err := attestation.ParseObject(attObj, obj); err != nil {
-		return malformed("§7.1 step 13", "attestationObject is malformed", err)
+	st.hash = sha256.Sum256(d.clientDataJSON)
+	// Step 13: the attestation object, the authenticator data, the key.
+	keyErr, err := st.parseAttestation(d)
+	if err != nil {
+		return err
 	}
-	ad := &st.ad
-	if err := authdata.Parse(obj.AuthData, ad); err != nil {
-		switch {
-		case errors.Is(err, authdata.ErrCredentialIDTooLong):
-			return malformed("§7.1 step 25", "credential ID is longer than 1023 bytes", err)
-		case errors.Is(err, authdata.ErrBackupStateWithoutBE):
-			return malformed("§7.1 step 17", "BS flag set while BE is clear", err)
-		}
-		return malformed("§7.1 step 13", "authData is malformed", err)
-	}
-	if !ad.Flags.HasAttestedCredentialData() {
-		return malformed("§7.1 step 13", "authData has no attested credential data (AT clear)", authdata.ErrAttestedDataMissing)
-	}
-	if !bytes.Equal(rawID, ad.CredentialID) {
-		return NewError(ErrIDMismatch, "§7.1 step 13", "rawId is not the attested credential ID", nil)
-	}
-	key := &st.key
-	keyErr := cose.ParseKey(ad.CredentialPublicKey, key)
-	if keyErr != nil && !cose.IsUnsupported(keyErr) {
-		return malformed("§7.1 step 13", "credential public key is malformed", keyErr)
-	}
-
+	ad, key := &st.ad, &st.key
 	// Step 14: rpIdHash.
 	if !rp.rpIDHashIs(ad.RPIDHash) {
 		return NewError(ErrRPIDMismatch, "§7.1 step 14", "rpIdHash is not SHA-256 of the RP ID", nil)
 	}
-	// Steps 15-16: UP (unless the ceremony was conditional), UV.
+	// Step 15: UP, unless the ceremony was conditional.
 	if !ad.Flags.UserPresent() && !p.Conditional {
 		return NewError(ErrCredentialNotSupported, "§7.1 step 15", "user presence (UP) flag is clear", nil)
 	}
+	// Step 16: UV when required.
 	if (rp.RequireUserVerification || p.UserVerification) && !ad.Flags.UserVerified() {
 		return NewError(ErrCredentialNotSupported, "§7.1 step 16", "user verification is required and the UV flag is clear", nil)
 	}
-	// Step 17 (BS without BE) was rejected by authdata.Parse; steps 18-19
+	// Step 17 (BS without BE) was step 13's (authdata.Parse); steps 18-19
 	// (backup policy) are the caller's, from BackupEligible and BackupState.
-
 	// Step 20: the credential algorithm, one the options offered.
+	if err := rp.checkAlgorithm(key, keyErr, p.Algorithms); err != nil {
+		return err
+	}
+	// Steps 21-24: format, statement, anchors, trustworthiness.
+	if err := rp.verifyStatement(st); err != nil {
+		return err
+	}
+	// Step 25 (credential ID length) was step 13's (authdata.Parse); step
+	// 26 (not registered yet) is the caller's. Step 27: the credential
+	// record; step 28: extension outputs, reported, not judged.
+	out.fill(d, st)
+	return nil
+}
+
+// parseAttestation is §7.1 step 13: CBOR-decode the attestation object, the
+// authenticator data (which also rejects BS without BE, step 17, and a
+// credential ID over 1023 bytes, step 25) and the credential public key. A
+// well-formed key of a type or algorithm package cose does not support is
+// returned as keyErr, for step 20 to refuse after steps 14-16.
+func (st *regState) parseAttestation(d *decoded) (keyErr, err error) {
+	if err := attestation.ParseObject(d.attestationObject, &st.obj); err != nil {
+		return nil, malformed("§7.1 step 13", "attestationObject is malformed", err)
+	}
+	ad := &st.ad
+	if err := authdata.Parse(st.obj.AuthData, ad); err != nil {
+		switch {
+		case errors.Is(err, authdata.ErrCredentialIDTooLong):
+			return nil, malformed("§7.1 step 25", "credential ID is longer than 1023 bytes", err)
+		case errors.Is(err, authdata.ErrBackupStateWithoutBE):
+			return nil, malformed("§7.1 step 17", "BS flag set while BE is clear", err)
+		}
+		return nil, malformed("§7.1 step 13", "authData is malformed", err)
+	}
+	if !ad.Flags.HasAttestedCredentialData() {
+		return nil, malformed("§7.1 step 13", "authData has no attested credential data (AT clear)", authdata.ErrAttestedDataMissing)
+	}
+	if !bytes.Equal(d.rawID, ad.CredentialID) {
+		return nil, NewError(ErrIDMismatch, "§7.1 step 13", "rawId is not the attested credential ID", nil)
+	}
+	keyErr = cose.ParseKey(ad.CredentialPublicKey, &st.key)
+	if keyErr != nil && !cose.IsUnsupported(keyErr) {
+		return nil, malformed("§7.1 step 13", "credential public key is malformed", keyErr)
+	}
+	return keyErr, nil
+}
+
+// checkAlgorithm is §7.1 step 20: the credential public key is of a
+// supported type and its algorithm is one rp accepts and the options
+// offered.
+func (rp *RelyingParty) checkAlgorithm(key *cose.Key, keyErr error, offeredAlgs []cose.Algorithm) error {
 	if keyErr != nil {
 		return NewError(ErrCredentialNotSupported, "§7.1 step 20", "credential public key type or algorithm is not supported", keyErr)
 	}
-	if !rp.AcceptsAlgorithm(key.Alg) || !offered(p.Algorithms, key.Alg) {
+	if !rp.AcceptsAlgorithm(key.Alg) || !offered(offeredAlgs, key.Alg) {
 		return NewError(ErrCredentialNotSupported, "§7.1 step 20", "credential algorithm "+key.Alg.String()+" is not one the relying party offered", nil)
 	}
+	return nil
+}
 
-	// Step 21: the attestation statement format.
+// verifyStatement is §7.1 steps 21-24: the format is known and acceptable
+// (21), the statement verifies by its format's procedure (22), which
+// obtains the anchors (23) and judges the chain to them, and the result is
+// trustworthy under the policy (24).
+func (rp *RelyingParty) verifyStatement(st *regState) error {
+	obj := &st.obj
 	if obj.Format == attestation.FormatUnknown {
 		return NewError(ErrCredentialNotSupported, "§7.1 step 21", "attestation format is unknown (formats are matched case-sensitively)", attestation.ErrUnsupportedFormat)
 	}
 	if !rp.Attestation.formatAllowed(obj.Format) {
 		return NewError(ErrCredentialNotSupported, "§7.1 step 21", "attestation format "+obj.Format.String()+" is not acceptable", nil)
 	}
-	// Step 22: the statement's verification procedure (which obtains the
-	// anchors of step 23 and verifies the chain of step 24 to them).
 	st.opts = attestation.Options{
 		Anchors:                          rp.Attestation.Anchors,
 		Verifier:                         rp.chainVerifier(),
@@ -368,9 +363,9 @@ func (rp *RelyingParty) verifyRegistration(response []byte, p *RegistrationParam
 	}
 	st.in = attestation.Input{
 		Object:         obj,
-		AuthData:       ad,
+		AuthData:       &st.ad,
 		ClientDataHash: st.hash[:],
-		CredentialKey:  key,
+		CredentialKey:  &st.key,
 		Time:           rp.Now(),
 		Options:        &st.opts,
 	}
@@ -388,21 +383,22 @@ func (rp *RelyingParty) verifyRegistration(response []byte, p *RegistrationParam
 			return NewError(ErrCredentialNotSupported, "§7.1 step 21", "attestation format "+f.String()+" inside a compound statement is not acceptable", nil)
 		}
 	}
-	// Step 24: trustworthiness.
 	if !rp.Attestation.typeAllowed(res.Type) {
 		return NewError(ErrCredentialNotSupported, "§7.1 step 24", "attestation type "+res.Type.String()+" is not acceptable", nil)
 	}
 	if rp.Attestation.RequireTrustedAttestation && !res.Judged {
 		return NewError(ErrCredentialNotSupported, "§7.1 step 24", "attestation is not trusted: the chain was not verified against a trust anchor", nil)
 	}
-	// Step 25 (credential ID length) was checked by authdata.Parse; step 26
-	// (not registered yet) is the caller's. Step 28: extension outputs are
-	// reported, not judged.
+	return nil
+}
 
-	// Step 27: the credential record.
-	out.CredentialID = rawID
+// fill is §7.1 steps 27-28: the credential record and what the relying
+// party may want to know, from the decoded response and the verified state.
+func (out *Registration) fill(d *decoded, st *regState) {
+	ad, res := &st.ad, &st.res
+	out.CredentialID = d.rawID
 	out.PublicKey = ad.CredentialPublicKey
-	out.Algorithm = key.Alg
+	out.Algorithm = st.key.Alg
 	out.AAGUID = ad.AAGUID
 	out.SignCount = ad.SignCount
 	out.Flags = ad.Flags
@@ -416,9 +412,14 @@ func (rp *RelyingParty) verifyRegistration(response []byte, p *RegistrationParam
 	out.Anchor = res.Anchor
 	out.Extensions = ad.Extensions
 	out.AuthData = ad.Raw
-	out.ClientDataJSON = cdj
-	out.AttestationObject = attObj
-	return nil
+	out.ClientDataJSON = d.clientDataJSON
+	out.AttestationObject = d.attestationObject
+	out.ClientExtensionResults = d.extensions
+	if d.extensions != nil {
+		out.CredPropsRK, out.HasCredProps = credProps(d.extensions)
+	}
+	out.Transports = parseTransports(d.js.transports)
+	out.Attachment = parseAttachment(&d.js.attachment)
 }
 
 // offered reports whether a is among the algorithms the options offered;

@@ -92,6 +92,45 @@ func startServer(dir string) (*server, error) {
 	return s, s.start()
 }
 
+// startCluster starts redis-server as a one-node Redis Cluster, its node
+// file in dir, that serves only the hash slot of the hash tag tag: a script
+// run there fails on any key of another slot ("non local key"), declared
+// or not.
+func startCluster(dir, tag string) (*server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &server{port: port, args: []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--loglevel", "warning", "--dir", dir,
+		"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+		"--cluster-require-full-coverage", "no"}}
+	if err := s.start(); err != nil {
+		return nil, err
+	}
+	c := goredis.NewClient(&goredis.Options{Addr: s.addr(), MaxRetries: -1})
+	defer c.Close()
+	ctx := context.Background()
+	slot, err := c.ClusterKeySlot(ctx, "{"+tag+"}").Result()
+	if err == nil {
+		err = c.ClusterAddSlots(ctx, int(slot)).Err()
+	}
+	if err != nil {
+		s.kill()
+		return nil, err
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		info, err := c.ClusterInfo(ctx).Result()
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			return s, nil
+		}
+		if time.Now().After(deadline) {
+			s.kill()
+			return nil, fmt.Errorf("cluster on %s not ready: %v %q", s.addr(), err, info)
+		}
+	}
+}
+
 func (s *server) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
 
 func (s *server) start() error {

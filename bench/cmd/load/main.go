@@ -22,14 +22,16 @@
 // Servers (-server, comma-separated): ours-mem (webauthnhttp.Handler with
 // ceremony.MemStore), ours-redis (the same with store/redis on a
 // redis-server this program starts unless -redis names one), go-webauthn
-// (a go-webauthn v0.18.2 net/http server doing the same ceremonies). Each
+// (a go-webauthn v0.18.2 net/http server doing the same ceremonies),
+// http-floor (the same round trips over net/http with nothing in them but
+// one P-256 verification per sign-in: what any Go server pays). Each
 // runs in a child process (this program again) with -server-cpu as its
 // GOMAXPROCS, so that its CPU time is its own; -inprocess serves from this
 // process instead (CPU then includes the clients).
 //
 // Examples, inside bench/:
 //
-//	go run ./cmd/load -server ours-mem,ours-redis,go-webauthn -users 2000 -clients 16 -duration 10s
+//	go run ./cmd/load -server ours-mem,ours-redis,go-webauthn,http-floor -users 2000 -clients 16 -duration 10s
 //	go run ./cmd/load -server ours-mem -server-cpu 1,2 -clients 64
 //	go run ./cmd/load -server ours-mem -cpuprofile /tmp/server.pprof -duration 20s
 //

@@ -33,7 +33,7 @@ func startServer(t *testing.T, kind string, o ServerOptions) string {
 // backwards, no 5xx, no valid ceremony refused. The contending run signs in
 // the same credentials from several clients at once.
 func TestInvariants(t *testing.T) {
-	kinds := []string{OursMem, GoWebauthn}
+	kinds := []string{OursMem, GoWebauthn, HTTPFloor}
 	var redisAddr string
 	if r, err := StartRedis(); err != nil {
 		t.Logf("ours-redis not run: %v", err)

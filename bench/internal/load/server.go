@@ -41,10 +41,11 @@ const (
 	OursMem    = "ours-mem"    // webauthnhttp.Handler, ceremony.MemStore, MemUsers
 	OursRedis  = "ours-redis"  // webauthnhttp.Handler, store/redis, MemUsers
 	GoWebauthn = "go-webauthn" // go-webauthn v0.18.2 webauthn.WebAuthn, sessions and users in memory
+	HTTPFloor  = "http-floor"  // the same round trips with no WebAuthn but one P-256 verify (floorserver.go)
 )
 
 // Kinds lists every server kind.
-var Kinds = []string{OursMem, OursRedis, GoWebauthn}
+var Kinds = []string{OursMem, OursRedis, GoWebauthn, HTTPFloor}
 
 // The relying party every server is configured with and every client
 // signs for.
@@ -134,6 +135,13 @@ func NewServer(kind string, o ServerOptions) (*Server, error) {
 		}
 		mux.Handle("/webauthn/", g)
 		lookup = g.lookup
+	case HTTPFloor:
+		f, err := newFloorServer()
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("/webauthn/", f)
+		lookup = f.lookup
 	default:
 		return nil, errors.New("load: unknown server kind " + kind)
 	}

@@ -354,3 +354,52 @@ func BenchmarkMDSLoad(b *testing.B) {
 		})
 	}
 }
+
+// TestMDSBLOB checks the generated BLOB is one both loaders accept in full,
+// so that BenchmarkMDSLoad compares equal work, and that both reject it
+// once its signature is altered.
+func TestMDSBLOB(t *testing.T) {
+	entries, err := mdsgen.Filler(20, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pki, err := mdsgen.NewPKI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, err := pki.Sign(1, "2099-01-01", entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ours := func(b []byte) (int, int, error) {
+		idx, err := mds.Load(b, &mds.LoadOptions{Roots: trust.NewPool(pki.Root), At: at})
+		if err != nil {
+			return 0, 0, err
+		}
+		return len(idx.Entries), len(idx.Skipped), nil
+	}
+	theirs := func(b []byte) (int, int, error) {
+		dec, _ := metadata.NewDecoder(metadata.WithRootCertificate(pki.RootB64()))
+		payload, err := dec.DecodeBytes(b)
+		if err != nil {
+			return 0, 0, err
+		}
+		md, err := dec.Parse(payload)
+		if err != nil {
+			return 0, 0, err
+		}
+		return len(md.Parsed.Entries), len(md.Unparsed), nil
+	}
+	bad := append([]byte(nil), blob...)
+	bad[len(bad)-5] ^= 'A' ^ 'B'
+	for name, load := range map[string]func([]byte) (int, int, error){"ours": ours, "go-webauthn": theirs} {
+		n, skipped, err := load(blob)
+		if err != nil || n != len(entries) || skipped != 0 {
+			t.Errorf("%s: %d entries, %d skipped, %v; want %d, 0, nil", name, n, skipped, err, len(entries))
+		}
+		if _, _, err := load(bad); err == nil {
+			t.Errorf("%s accepts the BLOB with an altered signature", name)
+		}
+	}
+}

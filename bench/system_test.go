@@ -351,6 +351,7 @@ func BenchmarkMDSLoad(b *testing.B) {
 			}
 			b.ReportMetric(float64(held), "held-B")
 			b.ReportMetric(float64(n), "entries")
+			b.ReportMetric(float64(len(blob)), "blob-B")
 		})
 	}
 }

@@ -107,13 +107,13 @@ func reportSystem(res results) {
 	ours, gw := res["BenchmarkMDSLoad/ours"], res["BenchmarkMDSLoad/go-webauthn"]
 	if len(ours) > 0 || len(gw) > 0 {
 		fmt.Printf("### FIDO MDS: loading a generated BLOB (BenchmarkMDSLoad)\n\n")
-		fmt.Printf("| side | entries | load ms | MB/s | allocs | allocated MB | held MB after load |\n|---|---:|---:|---:|---:|---:|---:|\n")
+		fmt.Printf("| side | entries | BLOB MB | load ms | MB/s | allocs | allocated MB | held MB after load |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, side := range []string{"ours", "go-webauthn"} {
 			ss := res["BenchmarkMDSLoad/"+side]
 			if len(ss) == 0 {
 				continue
 			}
-			fmt.Printf("| %s | %s | %s | %s | %s | %s | %s |\n", side, cellF(metric(ss, "entries"), 1, 0), cellF(field(ss, nsOf), 1e-6, 0),
+			fmt.Printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", side, cellF(metric(ss, "entries"), 1, 0), cellF(metric(ss, "blob-B"), 1e-6, 1), cellF(field(ss, nsOf), 1e-6, 0),
 				cellF(metric(ss, "MB/s"), 1, 1), cell(field(ss, allocOf)), cellF(field(ss, bytesOf), 1e-6, 1), cellF(metric(ss, "held-B"), 1e-6, 1))
 		}
 		if len(ours) > 0 && len(gw) > 0 {

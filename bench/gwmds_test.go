@@ -99,10 +99,10 @@ func mdsEntryOf(v *vector) (mdsgen.Entry, bool, error) {
 	for _, a := range v.anchors {
 		e.Roots = append(e.Roots, a.Raw)
 	}
-	if ad.AAGUID == ([16]byte{}) {
+	if ad.AAGUID.IsZero() {
 		e.KeyIDs, e.ProtocolFamily = []string{mdsgen.KeyID(leaf)}, "u2f"
 	} else {
-		a := ad.AAGUID
+		a := [16]byte(ad.AAGUID)
 		e.AAGUID = &a
 	}
 	return e, true, nil

@@ -20,7 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http/httptest"
-	"strings"
+	"slices"
 	"testing"
 
 	gowebauthn "github.com/go-webauthn/webauthn/webauthn"
@@ -34,7 +34,7 @@ const (
 	compatOrigin = "https://example.org"
 )
 
-var b64url = base64.RawURLEncoding
+var gwB64 = base64.RawURLEncoding
 
 // goWebAuthnCredential is go-webauthn's webauthn.Credential as encoding/json
 // writes it (v0.18.2): the record a go-webauthn application keeps. []byte
@@ -123,8 +123,8 @@ func (u *gwUser) WebAuthnName() string                         { return u.name }
 func (u *gwUser) WebAuthnDisplayName() string                  { return u.name }
 func (u *gwUser) WebAuthnCredentials() []gowebauthn.Credential { return u.creds }
 
-// softKey is a software authenticator holding one ES256 credential.
-type softKey struct {
+// gwSoftKey is a software authenticator holding one ES256 credential.
+type gwSoftKey struct {
 	id          []byte
 	priv        *ecdsa.PrivateKey
 	aaguid      [16]byte
@@ -140,7 +140,7 @@ type softKey struct {
 }
 
 // cbor head of major type m with argument n.
-func cborHead(b []byte, m byte, n uint64) []byte {
+func gwCBORHead(b []byte, m byte, n uint64) []byte {
 	switch {
 	case n < 24:
 		return append(b, m<<5|byte(n))
@@ -152,37 +152,37 @@ func cborHead(b []byte, m byte, n uint64) []byte {
 	return binary.BigEndian.AppendUint32(append(b, m<<5|26), uint32(n))
 }
 
-func cborInt(b []byte, v int64) []byte {
+func gwCBORInt(b []byte, v int64) []byte {
 	if v < 0 {
-		return cborHead(b, 1, uint64(-1-v))
+		return gwCBORHead(b, 1, uint64(-1-v))
 	}
-	return cborHead(b, 0, uint64(v))
+	return gwCBORHead(b, 0, uint64(v))
 }
 
-func cborBytes(b, v []byte) []byte { return append(cborHead(b, 2, uint64(len(v))), v...) }
-func cborText(b []byte, s string) []byte {
-	return append(cborHead(b, 3, uint64(len(s))), s...)
+func gwCBORBytes(b, v []byte) []byte { return append(gwCBORHead(b, 2, uint64(len(v))), v...) }
+func gwCBORText(b []byte, s string) []byte {
+	return append(gwCBORHead(b, 3, uint64(len(s))), s...)
 }
 
 // coseKey is the EC2 P-256 COSE_Key of the credential (RFC 9053 §7.1.1):
 // kty 2, alg -7, crv 1, x, y; in CTAP2 canonical order (1, 3, -1, -2, -3)
 // unless unsorted.
-func (k *softKey) coseKey() []byte {
+func (k *gwSoftKey) coseKey() []byte {
 	var x, y [32]byte
 	pub, _ := k.priv.PublicKey.Bytes() // 0x04 ‖ X ‖ Y
 	copy(x[:], pub[1:33])
 	copy(y[:], pub[33:])
 	members := [][]byte{
-		cborInt(cborInt(nil, 1), 2),
-		cborInt(cborInt(nil, 3), -7),
-		cborInt(cborInt(nil, -1), 1),
-		cborBytes(cborInt(nil, -2), x[:]),
-		cborBytes(cborInt(nil, -3), y[:]),
+		gwCBORInt(gwCBORInt(nil, 1), 2),
+		gwCBORInt(gwCBORInt(nil, 3), -7),
+		gwCBORInt(gwCBORInt(nil, -1), 1),
+		gwCBORBytes(gwCBORInt(nil, -2), x[:]),
+		gwCBORBytes(gwCBORInt(nil, -3), y[:]),
 	}
 	if k.unsorted {
 		members = append(members[2:], members[:2]...)
 	}
-	b := cborHead(nil, 5, 5)
+	b := gwCBORHead(nil, 5, 5)
 	for _, m := range members {
 		b = append(b, m...)
 	}
@@ -191,7 +191,7 @@ func (k *softKey) coseKey() []byte {
 
 // authData is the authenticator data (§6.1) for rpID, with attested
 // credential data when at is set.
-func (k *softKey) authData(rpID string, at bool) []byte {
+func (k *gwSoftKey) authData(rpID string, at bool) []byte {
 	h := sha256.Sum256([]byte(rpID))
 	flags := byte(0x01 | 0x04) // UP, UV
 	if k.be {
@@ -216,25 +216,25 @@ func (k *softKey) authData(rpID string, at bool) []byte {
 	return b
 }
 
-func clientData(typ string, challenge []byte) []byte {
-	b, _ := json.Marshal(map[string]any{"type": typ, "challenge": b64url.EncodeToString(challenge), "origin": compatOrigin, "crossOrigin": false})
+func gwClientData(typ string, challenge []byte) []byte {
+	b, _ := json.Marshal(map[string]any{"type": typ, "challenge": gwB64.EncodeToString(challenge), "origin": compatOrigin, "crossOrigin": false})
 	return b
 }
 
 // create answers creation options (their challenge) with a
 // RegistrationResponseJSON, "none" attestation.
-func (k *softKey) create(challenge []byte) []byte {
+func (k *gwSoftKey) create(challenge []byte) []byte {
 	ad := k.authData(compatRPID, true)
-	att := cborHead(nil, 5, 3)
-	att = cborText(cborText(att, "fmt"), "none")
-	att = cborHead(cborText(att, "attStmt"), 5, 0)
-	att = cborBytes(cborText(att, "authData"), ad)
-	id := b64url.EncodeToString(k.id)
+	att := gwCBORHead(nil, 5, 3)
+	att = gwCBORText(gwCBORText(att, "fmt"), "none")
+	att = gwCBORHead(gwCBORText(att, "attStmt"), 5, 0)
+	att = gwCBORBytes(gwCBORText(att, "authData"), ad)
+	id := gwB64.EncodeToString(k.id)
 	b, _ := json.Marshal(map[string]any{
 		"id": id, "rawId": id, "type": "public-key", "authenticatorAttachment": k.attachment,
 		"response": map[string]any{
-			"clientDataJSON":    b64url.EncodeToString(clientData("webauthn.create", challenge)),
-			"attestationObject": b64url.EncodeToString(att),
+			"clientDataJSON":    gwB64.EncodeToString(gwClientData("webauthn.create", challenge)),
+			"attestationObject": gwB64.EncodeToString(att),
 			"transports":        k.transports,
 		},
 		"clientExtensionResults": map[string]any{},
@@ -245,36 +245,36 @@ func (k *softKey) create(challenge []byte) []byte {
 
 // get answers request options (their challenge) with an
 // AuthenticationResponseJSON carrying the userHandle.
-func (k *softKey) get(challenge []byte) []byte {
+func (k *gwSoftKey) get(challenge []byte) []byte {
 	ad := k.authData(compatRPID, false)
-	cd := clientData("webauthn.get", challenge)
+	cd := gwClientData("webauthn.get", challenge)
 	h := sha256.Sum256(cd)
 	digest := sha256.Sum256(append(bytes.Clone(ad), h[:]...))
 	sig, err := ecdsa.SignASN1(rand.Reader, k.priv, digest[:])
 	if err != nil {
 		panic(err)
 	}
-	id := b64url.EncodeToString(k.id)
+	id := gwB64.EncodeToString(k.id)
 	b, _ := json.Marshal(map[string]any{
 		"id": id, "rawId": id, "type": "public-key", "authenticatorAttachment": k.attachment,
 		"response": map[string]any{
-			"clientDataJSON":    b64url.EncodeToString(cd),
-			"authenticatorData": b64url.EncodeToString(ad),
-			"signature":         b64url.EncodeToString(sig),
-			"userHandle":        b64url.EncodeToString(k.userHandle),
+			"clientDataJSON":    gwB64.EncodeToString(cd),
+			"authenticatorData": gwB64.EncodeToString(ad),
+			"signature":         gwB64.EncodeToString(sig),
+			"userHandle":        gwB64.EncodeToString(k.userHandle),
 		},
 		"clientExtensionResults": map[string]any{},
 	})
 	return b
 }
 
-func newSoftKey(t *testing.T, userHandle []byte) *softKey {
+func newGWSoftKey(t *testing.T, userHandle []byte) *gwSoftKey {
 	t.Helper()
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := &softKey{id: make([]byte, 32), priv: priv, userHandle: userHandle}
+	k := &gwSoftKey{id: make([]byte, 32), priv: priv, userHandle: userHandle}
 	rand.Read(k.id)
 	rand.Read(k.aaguid[:])
 	return k
@@ -291,19 +291,19 @@ func TestGoWebAuthnCredentialsSignIn(t *testing.T) {
 
 	for _, tc := range []struct {
 		name string
-		key  func(*softKey)
+		key  func(*gwSoftKey)
 	}{
-		{"security key: counter, no backup, COSE key re-encoded", func(k *softKey) {
+		{"security key: counter, no backup, COSE key re-encoded", func(k *gwSoftKey) {
 			k.unsorted, k.transports, k.attachment = true, []string{"usb", "nfc"}, "cross-platform"
 		}},
-		{"synced passkey: zero counter, backed up", func(k *softKey) {
+		{"synced passkey: zero counter, backed up", func(k *gwSoftKey) {
 			k.zeroCount, k.be, k.bs, k.transports, k.attachment = true, true, true, []string{"hybrid", "internal"}, "platform"
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			user := &gwUser{id: make([]byte, 32), name: "alice@example.org"}
 			rand.Read(user.id)
-			key := newSoftKey(t, user.id)
+			key := newGWSoftKey(t, user.id)
 			tc.key(key)
 
 			// Registration and a first sign-in with go-webauthn.
@@ -342,7 +342,7 @@ func TestGoWebAuthnCredentialsSignIn(t *testing.T) {
 				t.Fatal(err)
 			}
 			if rec.SignCount != key.count || rec.BackupEligible != key.be || rec.BackupState != key.bs ||
-				!slicesEqual(rec.Transports.Strings(), sortedTransports(key.transports)) {
+				!slices.Equal(rec.Transports.Strings(), gwSortedTransports(key.transports)) {
 				t.Fatalf("converted record %+v from %s", rec, stored)
 			}
 			lookup := func(_ context.Context, u, id []byte) (*webauthn.Credential, error) {
@@ -364,7 +364,7 @@ func TestGoWebAuthnCredentialsSignIn(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					chal, _ := b64url.DecodeString(opts.Challenge)
+					chal, _ := gwB64.DecodeString(opts.Challenge)
 					var as webauthn.Assertion
 					if err := lc.CompleteAuthentication(ctx, user, "session-1", key.get(chal), lookup, &as); err != nil {
 						t.Fatalf("sign-in with the converted credential: %v", err)
@@ -382,13 +382,13 @@ func TestGoWebAuthnCredentialsSignIn(t *testing.T) {
 				name   string
 				change func(*webauthn.Credential)
 			}{
-				{"another public key", func(c *webauthn.Credential) { c.PublicKey = newSoftKey(t, nil).coseKey() }},
+				{"another public key", func(c *webauthn.Credential) { c.PublicKey = newGWSoftKey(t, nil).coseKey() }},
 				{"BE flipped (§7.2 step 19)", func(c *webauthn.Credential) { c.BackupEligible = !c.BackupEligible }},
 			} {
 				wrong := rec
 				bad.change(&wrong)
 				opts, _ := lc.StartAuthentication(ctx, user.id, "session-1", nil)
-				chal, _ := b64url.DecodeString(opts.Challenge)
+				chal, _ := gwB64.DecodeString(opts.Challenge)
 				var as webauthn.Assertion
 				err := lc.CompleteAuthentication(ctx, user.id, "session-1", key.get(chal), func(context.Context, []byte, []byte) (*webauthn.Credential, error) {
 					return &wrong, nil
@@ -409,7 +409,7 @@ func TestGoWebAuthnCredentialsSignIn(t *testing.T) {
 func TestGoWebAuthnCredentialsWithoutFlags(t *testing.T) {
 	ctx := context.Background()
 	user := []byte("user-handle-0001")
-	key := newSoftKey(t, user)
+	key := newGWSoftKey(t, user)
 	key.be = true
 	key.lastCOSEKey = key.coseKey()
 	stored := `{"id":"` + base64.StdEncoding.EncodeToString(key.id) + `","publicKey":"` + base64.StdEncoding.EncodeToString(key.lastCOSEKey) +
@@ -426,7 +426,7 @@ func TestGoWebAuthnCredentialsWithoutFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chal, _ := b64url.DecodeString(opts.Challenge)
+	chal, _ := gwB64.DecodeString(opts.Challenge)
 	var as webauthn.Assertion
 	if err := lc.CompleteAuthentication(ctx, user, "session-1", key.get(chal), func(context.Context, []byte, []byte) (*webauthn.Credential, error) {
 		return &rec, nil
@@ -439,7 +439,7 @@ func TestGoWebAuthnCredentialsWithoutFlags(t *testing.T) {
 	// Had the converter claimed BE clear, step 19 would refuse the key.
 	rec.BackupEligibleUnknown = false
 	opts, _ = lc.StartAuthentication(ctx, user, "session-1", nil)
-	chal, _ = b64url.DecodeString(opts.Challenge)
+	chal, _ = gwB64.DecodeString(opts.Challenge)
 	err = lc.CompleteAuthentication(ctx, user, "session-1", key.get(chal), func(context.Context, []byte, []byte) (*webauthn.Credential, error) {
 		return &rec, nil
 	}, &as)
@@ -448,10 +448,8 @@ func TestGoWebAuthnCredentialsWithoutFlags(t *testing.T) {
 	}
 }
 
-func slicesEqual(a, b []string) bool { return strings.Join(a, ",") == strings.Join(b, ",") }
-
-// sortedTransports orders names as webauthn.Transports.Strings does.
-func sortedTransports(names []string) []string {
+// gwSortedTransports orders names as webauthn.Transports.Strings does.
+func gwSortedTransports(names []string) []string {
 	var out []string
 	for _, n := range []string{"usb", "nfc", "ble", "smart-card", "hybrid", "internal"} {
 		for _, m := range names {

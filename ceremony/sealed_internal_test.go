@@ -135,3 +135,28 @@ func TestStateSizeLimit(t *testing.T) {
 		t.Fatal("a sealed state of MaxStateSize+1 opened")
 	}
 }
+
+// FuzzReadState: readState never panics, and what it accepts is exactly
+// what appendState writes for the Challenge it returns (one encoding per
+// state).
+func FuzzReadState(f *testing.F) {
+	full, _ := appendState(nil, fullChallenge())
+	f.Add(full)
+	c := fullChallenge()
+	c.UserHandle, c.Algorithms, c.AllowCredentials, c.Conditional = nil, nil, nil, false
+	small, _ := appendState(nil, c)
+	f.Add(small)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, ok := readState(b)
+		if !ok {
+			if c != nil {
+				t.Fatal("a result with a refusal")
+			}
+			return
+		}
+		again, ok := appendState(nil, c)
+		if !ok || !bytes.Equal(again, b) {
+			t.Fatalf("read %x, re-encoded %x", b, again)
+		}
+	})
+}

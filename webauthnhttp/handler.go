@@ -121,7 +121,10 @@ type HandlerOptions struct {
 // the client ID. A begin request may also name "displayName",
 // "attestation", "userVerification", "residentKey",
 // "authenticatorAttachment" and "algorithms" (COSE identifiers): they shape
-// the options only, never lower what the operator configured.
+// the options only, never lower what the operator configured. A
+// register/begin may name "conditional": true to start a registration for
+// conditional mediation (ceremony.RegistrationOptions.Conditional: its
+// response may have UP clear, §7.1 step 15); login/begin refuses it.
 //
 // Account safety: an account is made only when its first registration
 // succeeds (register/finish), never at begin; a name that has an account
@@ -356,6 +359,7 @@ func (h *Handler) registerBegin(w http.ResponseWriter, r *http.Request) (any, er
 		AuthenticatorAttachment: req.attachment,
 		Attestation:             att,
 		Algorithms:              req.algorithms,
+		Conditional:             req.conditional,
 	})
 }
 
@@ -410,6 +414,9 @@ func (h *Handler) loginBegin(w http.ResponseWriter, r *http.Request) (any, error
 	var req beginRequest
 	if err := decode(r, parseBeginRequest, &req); err != nil {
 		return nil, err
+	}
+	if req.conditional {
+		return nil, webauthn.NewError(webauthn.ErrMalformed, stepHandler, "conditional is a member of register/begin only", nil)
 	}
 	sid, err := h.session(w, r, true)
 	if err != nil {

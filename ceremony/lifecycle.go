@@ -228,7 +228,9 @@ func orDefault(s, def string) string {
 
 // StartRegistration issues a registration challenge for user, bound to
 // clientID, and returns the creation options (WebAuthn L3 §5.4), like
-// Cognito's StartWebAuthnRegistration. It fails with
+// Cognito's StartWebAuthnRegistration. When RP.AppID is set the options
+// carry extensions.appidExclude with it (§10.1.2), so that a U2F key that
+// holds one of opts.Credentials under the AppID is not registered again. It fails with
 // WebAuthnConfigurationMissingException or WebAuthnNotEnabledException as RP
 // says (RelyingParty.Check), and WebAuthnConfigurationMissingException too
 // when RP accepts no algorithm that can be offered; InvalidParameterException
@@ -301,7 +303,7 @@ func (l *Lifecycle) StartRegistration(ctx context.Context, user User, clientID s
 		},
 		Hints:       opts.Hints,
 		Attestation: att,
-		Extensions:  &ExtensionsJSON{CredProps: true},
+		Extensions:  &ExtensionsJSON{CredProps: true, AppIDExclude: l.RP.AppID},
 	}, nil
 }
 
@@ -338,6 +340,18 @@ func (l *Lifecycle) CompleteRegistration(ctx context.Context, user []byte, clien
 // of the user signing in, or nil for a username-less ceremony with
 // discoverable credentials. Errors as StartRegistration, without
 // LimitExceededException.
+//
+// When RP.AppID is set, every request options carry extensions.appid with
+// it (§10.1.1) and the challenge remembers that they asked (Challenge.AppID).
+// Always, not only when allowCredentials holds a U2F-era credential: options
+// that asked only then would tell whoever starts a sign-in for a name which
+// accounts hold U2F security keys (the HTTP layer answers unknown names with
+// a fictitious credential, and its options must look like any other); a
+// browser acts on appid only for a U2F authenticator that does not know a
+// credential under the RP ID, so asking costs others nothing; and what the
+// extension may admit is bounded by the record, not by the options: an
+// assertion made with the AppID is accepted only for a credential record
+// marked webauthn.Credential.AppID.
 func (l *Lifecycle) StartAuthentication(ctx context.Context, user []byte, clientID string, opts *AuthenticationOptions) (*RequestOptionsJSON, error) {
 	const step = stepStartAuthentication
 	if err := l.check(step, clientID); err != nil {
@@ -357,6 +371,7 @@ func (l *Lifecycle) StartAuthentication(ctx context.Context, user []byte, client
 		UserHandle:       bytes.Clone(user),
 		ClientID:         clientID,
 		UserVerification: l.userVerification(opts.UserVerification),
+		AppID:            l.RP.AppID != "",
 	}
 	for i := range opts.AllowCredentials {
 		c.AllowCredentials = append(c.AllowCredentials, bytes.Clone(opts.AllowCredentials[i].ID))
@@ -364,14 +379,18 @@ func (l *Lifecycle) StartAuthentication(ctx context.Context, user []byte, client
 	if err := l.issue(ctx, step, c); err != nil {
 		return nil, err
 	}
-	return &RequestOptionsJSON{
+	o := &RequestOptionsJSON{
 		Challenge:        base64.RawURLEncoding.EncodeToString(c.Value),
 		Timeout:          l.timeout().Milliseconds(),
 		RPID:             l.RP.RPID,
 		AllowCredentials: descriptors(opts.AllowCredentials),
 		UserVerification: c.UserVerification,
 		Hints:            opts.Hints,
-	}, nil
+	}
+	if c.AppID {
+		o.Extensions = &ExtensionsJSON{AppID: l.RP.AppID}
+	}
+	return o, nil
 }
 
 // CompleteAuthentication finishes the authentication StartAuthentication
@@ -386,8 +405,12 @@ func (l *Lifecycle) StartAuthentication(ctx context.Context, user []byte, client
 // account (a record without a user handle, or another account's: a lookup
 // that ignores its user argument cannot make one user's passkey sign in
 // another); and when Start asked for userVerification "required" and the
-// UV flag is clear (§7.2 step 17). Updating the stored record from out (§7.2
-// step 24) is the caller's.
+// UV flag is clear (§7.2 step 17). It fails with
+// WebAuthnRelyingPartyMismatchException for an assertion whose
+// clientExtensionResults.appid is true when Start did not ask for the
+// extension (Challenge.AppID) or the record is not marked AppID (§7.2 step
+// 15, §10.1.1). Updating the stored record from out (§7.2 step 24) is the
+// caller's.
 func (l *Lifecycle) CompleteAuthentication(ctx context.Context, user []byte, clientID string, response []byte, lookup CredentialLookup, out *webauthn.Assertion) error {
 	var keys webauthn.ResponseKeys
 	c, err := l.consume(ctx, Authentication, user, clientID, response, &keys)
@@ -430,6 +453,7 @@ func (l *Lifecycle) CompleteAuthentication(ctx context.Context, user []byte, cli
 	p := webauthn.AuthenticationParams{
 		Challenge:        c.Value,
 		UserVerification: c.UserVerification == UserVerificationRequired,
+		AppID:            c.AppID,
 	}
 	return l.RP.VerifyAuthenticationParams(response, &p, cred, out)
 }

@@ -3,8 +3,9 @@
 //	webauthn conformance DIR        run every vector under DIR; ends with "N passed, N failed"
 //	webauthn verify [-json] FILE…   verify vector files (format: shared/vectors/SCHEMA.md)
 //	webauthn inspect [FILE|-]       decode a response, a vector file or a raw attestationObject
+//	                                (-rpid, -appid: whose hash rpIdHash is)
 //	webauthn gen DIR                write the project's deterministic vectors into DIR
-//	webauthn demo [-addr ADDR]      serve a demo relying party on localhost
+//	webauthn demo [-addr ADDR] [-appid URL]  serve a demo relying party on localhost
 //	webauthn mds -mds-root PEM FILE summarise a FIDO MDS3 BLOB
 package main
 
@@ -16,14 +17,17 @@ import (
 const usage = `usage:
   webauthn conformance DIR        run every vector under DIR (trust anchors resolved against DIR)
   webauthn verify [-json] FILE... verify vector files; readable report, or JSON lines with -json
-  webauthn inspect [-mds BLOB -mds-root PEM] [FILE|-]
+  webauthn inspect [-mds BLOB -mds-root PEM] [-rpid ID] [-appid URL] [FILE|-]
                                   decode a registration/authentication response, a vector file,
                                   or a raw attestationObject (binary or base64url) for a human;
-                                  with a metadata BLOB, name the authenticator and its status
+                                  with a metadata BLOB, name the authenticator and its status;
+                                  say whether rpIdHash is the RP ID's or the FIDO AppID's
   webauthn mds -mds-root PEM [-at TIME] FILE
                                   summarise a FIDO MDS3 BLOB: entries, statuses, nextUpdate, signature
   webauthn gen DIR                regenerate the project's deterministic vectors into DIR
-  webauthn demo [-addr ADDR]      serve a demo relying party on localhost (register, sign in)
+  webauthn demo [-addr ADDR] [-appid URL]
+                                  serve a demo relying party on localhost (register, sign in);
+                                  -appid sends the FIDO AppID extensions
 `
 
 func main() {

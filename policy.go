@@ -53,9 +53,11 @@ type RelyingParty struct {
 	// FIDO AppID and Facet algorithm authorizes the page's origin for it,
 	// which browsers implement, as the note to §10.1.1 says, as "the
 	// AppID's host is same-site (same registrable domain) as the origin"
-	// without fetching a trusted facet list, and otherwise fails get() with
-	// a SecurityError. Same-site needs the Public Suffix List, so the server
-	// does not judge it: choose an AppID on the site of RPID.
+	// without fetching a trusted facet list, and only for an https origin
+	// (Chromium refuses every AppID on http://localhost); otherwise get()
+	// fails with a SecurityError, whatever credential would have answered.
+	// Same-site needs the Public Suffix List, so the server does not judge
+	// it: choose an AppID on the site of RPID.
 	AppID string
 
 	// Origins are the origins clientData.origin must equal exactly

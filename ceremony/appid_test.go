@@ -58,39 +58,39 @@ func u2fAssertion(t *testing.T, opts *ceremony.RequestOptionsJSON, key *forge.Ke
 		b64u.EncodeToString(key.Sign(ad, ch[:])) + `"},"authenticatorAttachment":"cross-platform","clientExtensionResults":` + ext + `}`)
 }
 
-// TestAppIDOptions: with an AppID every request options carry appid and
-// every creation options appidExclude; without one neither appears.
+// TestAppIDOptions: with an AppID, request options that list credentials
+// carry appid and creation options that exclude credentials carry
+// appidExclude; options that list none (where the extensions cannot act)
+// and a relying party without an AppID carry neither.
 func TestAppIDOptions(t *testing.T) {
 	ctx := context.Background()
 	for _, appID := range []string{"", testAppID} {
 		x := newLifecycle(t)
 		x.lc.RP.AppID = appID
 		_, stored, _ := x.credential()
-		for _, allow := range [][]webauthn.Credential{nil, {*stored}} {
-			opts, err := x.lc.StartAuthentication(ctx, nil, "c", &ceremony.AuthenticationOptions{AllowCredentials: allow})
+		for _, creds := range [][]webauthn.Credential{nil, {*stored}} {
+			asked := appID != "" && len(creds) > 0
+			ro, err := x.lc.StartAuthentication(ctx, nil, "c", &ceremony.AuthenticationOptions{AllowCredentials: creds})
 			if err != nil {
 				t.Fatal(err)
 			}
-			js, _ := json.Marshal(opts)
-			want := `"extensions":{"appid":"` + testAppID + `"}`
-			if appID == "" {
-				want = ""
+			js, _ := json.Marshal(ro)
+			if want := `"extensions":{"appid":"` + testAppID + `"}`; strings.Contains(string(js), want) != asked ||
+				strings.Contains(string(js), `"extensions"`) != asked {
+				t.Fatalf("AppID %q, %d credentials: request options %s", appID, len(creds), js)
 			}
-			if has := strings.Contains(string(js), `"extensions"`); has != (appID != "") || !strings.Contains(string(js), want) {
-				t.Fatalf("AppID %q: request options %s", appID, js)
+			co, err := x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{Credentials: creds})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		opts, err := x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{Credentials: []webauthn.Credential{*stored}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		js, _ := json.Marshal(opts.Extensions)
-		want := `{"credProps":true}`
-		if appID != "" {
-			want = `{"credProps":true,"appidExclude":"` + testAppID + `"}`
-		}
-		if string(js) != want {
-			t.Fatalf("AppID %q: creation extensions %s, want %s", appID, js, want)
+			js, _ = json.Marshal(co.Extensions)
+			want := `{"credProps":true}`
+			if asked {
+				want = `{"credProps":true,"appidExclude":"` + testAppID + `"}`
+			}
+			if string(js) != want {
+				t.Fatalf("AppID %q, %d credentials: creation extensions %s, want %s", appID, len(creds), js, want)
+			}
 		}
 	}
 }
@@ -141,9 +141,11 @@ func TestU2FCredentialCeremony(t *testing.T) {
 		ext    string
 		record func(c *webauthn.Credential)
 		user   []byte
-		fault  error
-		step   string
-		reason string
+		// userHandle: the assertion carries the user handle (as no U2F key's does)
+		userHandle bool
+		fault      error
+		step       string
+		reason     string
 	}{
 		{name: "the options did not ask", opts: unasked, hashed: testAppID, ext: `{"appid":true}`, fault: webauthn.ErrRPIDMismatch, step: step15, reason: "did not ask"},
 		{name: "record not U2F-era", hashed: testAppID, ext: `{"appid":true}`, record: func(c *webauthn.Credential) { c.AppID = false },
@@ -152,6 +154,8 @@ func TestU2FCredentialCeremony(t *testing.T) {
 		{name: "appid true over the RP ID", hashed: "example.org", ext: `{"appid":true}`, fault: webauthn.ErrRPIDMismatch, step: step15, reason: "not SHA-256 of the AppID"},
 		{name: "username-less: a U2F key has no user handle", user: []byte{}, hashed: testAppID, ext: `{"appid":true}`,
 			fault: webauthn.ErrNotAuthorized, step: "§7.2 step 6", reason: "without a userHandle"},
+		{name: "username-less options did not ask", user: []byte{}, hashed: testAppID, ext: `{"appid":true}`, userHandle: true,
+			fault: webauthn.ErrRPIDMismatch, step: step15, reason: "did not ask"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			o := tt.opts
@@ -171,7 +175,11 @@ func TestU2FCredentialCeremony(t *testing.T) {
 				tt.record(&rec)
 			}
 			look := func(context.Context, []byte, []byte) (*webauthn.Credential, error) { return &rec, nil }
-			err := x.lc.CompleteAuthentication(ctx, user, "c", u2fAssertion(t, o, key, stored.ID, tt.hashed, tt.ext), look, &as)
+			resp := u2fAssertion(t, o, key, stored.ID, tt.hashed, tt.ext)
+			if tt.userHandle {
+				resp = bytes.Replace(resp, []byte(`"},"authenticatorAttachment"`), []byte(`","userHandle":"`+b64u.EncodeToString(alice.ID)+`"},"authenticatorAttachment"`), 1)
+			}
+			err := x.lc.CompleteAuthentication(ctx, user, "c", resp, look, &as)
 			wantFault(t, err, tt.fault)
 			var e *webauthn.Error
 			if errors.As(err, &e); e.Step != tt.step || !strings.Contains(e.Reason, tt.reason) {

@@ -198,6 +198,31 @@ func storeError(step string, err error) error {
 	return webauthn.NewError(webauthn.ErrInternal, step, "challenge store failed", err)
 }
 
+// appIDFor returns the input of the appid (request) or appidExclude
+// (creation) extension: the AppID when there is one and the options list n
+// credentials (allowCredentials, excludeCredentials), else "". The client
+// acts on the extensions only for the listed credentials (§10.1.1 step 4,
+// §10.1.2: it retries a listed credential under the AppID), so with none
+// they can do nothing, and a browser that refuses the AppID (it must be
+// same-site with the page, which must be https: Chromium refuses any AppID
+// on http://localhost) fails the whole ceremony: username-less sign-ins
+// and first registrations do not carry them. With a list they are sent
+// whether or not a listed credential is U2F-era (Credential.AppID): options
+// that asked only then would tell whoever starts a sign-in for a name which
+// accounts hold U2F security keys (the HTTP layer answers unknown names
+// with a fictitious credential, and its options must look like any
+// other's); the browser uses the AppID only for a U2F authenticator that
+// does not know a credential under the RP ID, so asking costs the others
+// nothing; and what the extension admits is bounded by the record, not the
+// options: the verifier accepts an assertion made with the AppID only for
+// a record marked webauthn.Credential.AppID.
+func appIDFor(appID string, n int) string {
+	if n == 0 {
+		return ""
+	}
+	return appID
+}
+
 func descriptors(creds []webauthn.Credential) []CredentialDescriptor {
 	d := make([]CredentialDescriptor, len(creds))
 	for i := range creds {
@@ -228,9 +253,10 @@ func orDefault(s, def string) string {
 
 // StartRegistration issues a registration challenge for user, bound to
 // clientID, and returns the creation options (WebAuthn L3 §5.4), like
-// Cognito's StartWebAuthnRegistration. When RP.AppID is set the options
-// carry extensions.appidExclude with it (§10.1.2), so that a U2F key that
-// holds one of opts.Credentials under the AppID is not registered again. It fails with
+// Cognito's StartWebAuthnRegistration. When RP.AppID is set and
+// opts.Credentials is not empty, the options carry extensions.appidExclude
+// with it (§10.1.2), so that a U2F key that holds one of opts.Credentials
+// under the AppID is not registered again (see appIDFor). It fails with
 // WebAuthnConfigurationMissingException or WebAuthnNotEnabledException as RP
 // says (RelyingParty.Check), and WebAuthnConfigurationMissingException too
 // when RP accepts no algorithm that can be offered; InvalidParameterException
@@ -303,7 +329,7 @@ func (l *Lifecycle) StartRegistration(ctx context.Context, user User, clientID s
 		},
 		Hints:       opts.Hints,
 		Attestation: att,
-		Extensions:  &ExtensionsJSON{CredProps: true, AppIDExclude: l.RP.AppID},
+		Extensions:  &ExtensionsJSON{CredProps: true, AppIDExclude: appIDFor(l.RP.AppID, len(opts.Credentials))},
 	}, nil
 }
 
@@ -341,17 +367,10 @@ func (l *Lifecycle) CompleteRegistration(ctx context.Context, user []byte, clien
 // discoverable credentials. Errors as StartRegistration, without
 // LimitExceededException.
 //
-// When RP.AppID is set, every request options carry extensions.appid with
-// it (§10.1.1) and the challenge remembers that they asked (Challenge.AppID).
-// Always, not only when allowCredentials holds a U2F-era credential: options
-// that asked only then would tell whoever starts a sign-in for a name which
-// accounts hold U2F security keys (the HTTP layer answers unknown names with
-// a fictitious credential, and its options must look like any other); a
-// browser acts on appid only for a U2F authenticator that does not know a
-// credential under the RP ID, so asking costs others nothing; and what the
-// extension may admit is bounded by the record, not by the options: an
-// assertion made with the AppID is accepted only for a credential record
-// marked webauthn.Credential.AppID.
+// When RP.AppID is set and opts.AllowCredentials is not empty, the options
+// carry extensions.appid with it (§10.1.1) and the challenge remembers that
+// they asked (Challenge.AppID); see appIDFor for why not only when an
+// allowed credential is a U2F-era one.
 func (l *Lifecycle) StartAuthentication(ctx context.Context, user []byte, clientID string, opts *AuthenticationOptions) (*RequestOptionsJSON, error) {
 	const step = stepStartAuthentication
 	if err := l.check(step, clientID); err != nil {
@@ -371,7 +390,7 @@ func (l *Lifecycle) StartAuthentication(ctx context.Context, user []byte, client
 		UserHandle:       bytes.Clone(user),
 		ClientID:         clientID,
 		UserVerification: l.userVerification(opts.UserVerification),
-		AppID:            l.RP.AppID != "",
+		AppID:            appIDFor(l.RP.AppID, len(opts.AllowCredentials)) != "",
 	}
 	for i := range opts.AllowCredentials {
 		c.AllowCredentials = append(c.AllowCredentials, bytes.Clone(opts.AllowCredentials[i].ID))

@@ -138,8 +138,8 @@ type AuthenticatorSelection struct {
 type ExtensionsJSON struct {
 	CredProps bool `json:"credProps,omitempty"`
 	// AppID is the appid input of request options: RelyingParty.AppID, so
-	// that a U2F authenticator that does not know a credential under the
-	// RP ID tries it under the AppID (§10.1.1).
+	// that a U2F authenticator that does not know an allowed credential
+	// under the RP ID is asked under the AppID (§10.1.1).
 	AppID string `json:"appid,omitempty"`
 	// AppIDExclude is the appidExclude input of creation options:
 	// RelyingParty.AppID, so that a U2F key holding one of

@@ -24,9 +24,13 @@ import (
 // http://localhost:PORT.
 //
 // With -appid the relying party has a FIDO AppID (RelyingParty.AppID): the
-// options carry the appid and appidExclude extensions (WebAuthn L3 §10.1.1,
-// §10.1.2) and the page shows whether a sign-in used it. Browsers apply an
-// AppID only when it is same-site with the page.
+// options that list credentials carry the appid and appidExclude extensions
+// (WebAuthn L3 §10.1.1, §10.1.2) and the page shows them, the extension
+// outputs, and whether a sign-in used the AppID. Browsers authorize an
+// AppID only for an https page on its site: on the demo's
+// http://localhost, Chromium fails a sign-in by name (its options carry
+// appid) with a SecurityError, which the page shows; serve the demo behind
+// https on the AppID's site to sign in with a U2F-era key.
 //
 //	webauthn demo [-addr 127.0.0.1:8080] [-attestation none] [-appid URL]
 func demo(args []string, w io.Writer) int {

@@ -44,6 +44,13 @@ type Credential struct {
 	// Assertion.BackupState): the relying party's record of whether the
 	// credential is backed up. It is not checked.
 	BackupState bool
+	// AppID marks a credential registered under RelyingParty.AppID with the
+	// FIDO U2F JavaScript API, before WebAuthn (a U2F-era record; its
+	// PublicKey is cose.FromU2FPublicKey of the stored U2F key): only such a
+	// record may sign in with the appid extension (§10.1.1), and the
+	// authenticator of any other cannot sign over the AppID's hash.
+	// Registration.Record never sets it.
+	AppID bool
 }
 
 // Assertion is the outcome of a successful authentication ceremony. Its byte
@@ -70,6 +77,12 @@ type Assertion struct {
 	BackupState    bool
 	// Attachment is the response's authenticatorAttachment (§5.4.5).
 	Attachment Attachment
+	// AppIDUsed reports that the client used the appid extension
+	// (clientExtensionResults.appid true, §10.1.1) and rpIdHash was
+	// SHA-256(RelyingParty.AppID): a U2F-era credential signed in. An
+	// application may offer the user to register a credential under the RP
+	// ID instead.
+	AppIDUsed bool
 	// ClientExtensionResults is the raw clientExtensionResults object, or nil.
 	ClientExtensionResults []byte
 	// Extensions is the raw CBOR map of authenticator extension outputs, or nil.
@@ -90,6 +103,12 @@ type AuthenticationParams struct {
 	// asked for userVerification "required"; RelyingParty.
 	// RequireUserVerification requires it whatever this says.
 	UserVerification bool
+	// AppID says the options asked for the appid extension
+	// (extensions.appid = RelyingParty.AppID, §10.1.1): only then is an
+	// assertion whose clientExtensionResults.appid is true accepted (§7.2
+	// step 15). VerifyAuthentication sets it when RelyingParty.AppID is
+	// set; the ceremony layer sets it from the challenge it issued.
+	AppID bool
 }
 
 // §7.2 step names.
@@ -116,7 +135,12 @@ var authClientDataSteps = [5]string{"§7.2 step 10", "§7.2 step 11", "§7.2 ste
 //   - steps 12-14, origin, crossOrigin, topOrigin (WebAuthnOriginNotAllowedException);
 //   - authenticator data malformed (step 7), BS without BE (step 18)
 //     (InvalidParameterException);
-//   - step 15, rpIdHash (WebAuthnRelyingPartyMismatchException);
+//   - step 15, rpIdHash (WebAuthnRelyingPartyMismatchException): SHA-256 of
+//     the RP ID, or, when clientExtensionResults.appid is true (§10.1.1),
+//     of RelyingParty.AppID; appid true without an AppID configured or for
+//     a record not marked Credential.AppID, and the AppID's hash without
+//     appid true, are refused too; an appid that is not a boolean is
+//     InvalidParameterException;
 //   - step 16, UP clear; step 17, UV clear when required; step 19, BE
 //     differing from cred.BackupEligible; step 21, a signature that does not
 //     verify with cred.PublicKey; step 22, a counter that did not increase
@@ -125,14 +149,19 @@ var authClientDataSteps = [5]string{"§7.2 step 10", "§7.2 step 11", "§7.2 ste
 // A cred.PublicKey that cose.ParseKey rejects is InvalidParameterException.
 // On error *out is reset (its buffer is kept for reuse). A panic inside is
 // returned as InternalErrorException.
+//
+// Without the options at hand, VerifyAuthentication takes it that they
+// asked for the appid extension whenever RelyingParty.AppID is set, as the
+// ceremony layer's do (AuthenticationParams.AppID).
 func (rp *RelyingParty) VerifyAuthentication(response, challenge []byte, cred *Credential, out *Assertion) error {
-	p := AuthenticationParams{Challenge: challenge}
+	p := AuthenticationParams{Challenge: challenge, AppID: rp.AppID != ""}
 	return rp.VerifyAuthenticationParams(response, &p, cred, out)
 }
 
 // VerifyAuthenticationParams is VerifyAuthentication for a ceremony whose
 // options asked for more than the RelyingParty requires (user verification,
-// §7.2 step 17). A ceremony layer that kept the options calls it.
+// §7.2 step 17), or did or did not ask for the appid extension (step 15).
+// A ceremony layer that kept the options calls it.
 func (rp *RelyingParty) VerifyAuthenticationParams(response []byte, p *AuthenticationParams, cred *Credential, out *Assertion) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -196,8 +225,9 @@ func (rp *RelyingParty) verifyAuthentication(response []byte, p *AuthenticationP
 		}
 		return malformed("§7.2 step 7", "authenticatorData is malformed", err)
 	}
-	if !rp.rpIDHashIs(ad.RPIDHash) {
-		return NewError(ErrRPIDMismatch, "§7.2 step 15", "rpIdHash is not SHA-256 of the RP ID", nil)
+	appIDUsed, err := rp.checkAssertionRPIDHash(ad.RPIDHash, d.extensions, p, cred)
+	if err != nil {
+		return err
 	}
 	// Step 16: UP.
 	if !ad.Flags.UserPresent() {
@@ -222,8 +252,10 @@ func (rp *RelyingParty) verifyAuthentication(response []byte, p *AuthenticationP
 	if err != nil {
 		return err
 	}
-	// Step 23: extension outputs are reported, not judged.
+	// Step 23: extension outputs are reported, not judged (appid was step
+	// 15's).
 	out.fill(d, ad, clone)
+	out.AppIDUsed = appIDUsed
 	return nil
 }
 

@@ -451,6 +451,7 @@ type authCase struct {
 	authData   forge.AuthData
 	clientData forge.ClientData
 	userHandle string // JSON value text, or "" for absent
+	ext        string // clientExtensionResults JSON text; "" means {}, "-" absent
 	badSig     bool
 }
 
@@ -481,9 +482,16 @@ func (a *authCase) json() []byte {
 	if a.userHandle != "" {
 		uh = `,"userHandle":` + a.userHandle
 	}
+	ext := `,"clientExtensionResults":` + a.ext
+	switch a.ext {
+	case "":
+		ext = `,"clientExtensionResults":{}`
+	case "-":
+		ext = ""
+	}
 	return []byte(`{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
 		b64u.EncodeToString(cdj) + `","authenticatorData":"` + b64u.EncodeToString(ad) + `","signature":"` +
-		b64u.EncodeToString(sig) + `"` + uh + `},"authenticatorAttachment":"cross-platform","clientExtensionResults":{}}`)
+		b64u.EncodeToString(sig) + `"` + uh + `},"authenticatorAttachment":"cross-platform"` + ext + `}`)
 }
 
 func TestAuthenticationErrorTable(t *testing.T) {

@@ -35,6 +35,31 @@ type RelyingParty struct {
 	// WebAuthnConfigurationMissingException.
 	RPID string
 
+	// AppID is the FIDO AppID under which the relying party registered U2F
+	// security keys with the FIDO U2F JavaScript API before WebAuthn, byte
+	// for byte as those registrations used it, e.g. "https://example.org"
+	// or "https://example.org/app-id.json" (W3C WebAuthn L3 §10.1.1 appid,
+	// §10.1.2 appidExclude). Such a key signs with rpIdHash SHA-256(AppID),
+	// not SHA-256(RPID): an assertion whose clientExtensionResults.appid is
+	// true is judged against the AppID's hash (§7.2 step 15), and only then,
+	// and only for a record marked Credential.AppID. Empty: no AppID, and an
+	// assertion reporting appid true is refused. The AppID is never taken
+	// from the client.
+	//
+	// Check refuses an AppID that is not an absolute https URL (spelt
+	// "https://", with a host, without user info or fragment, printable
+	// ASCII) with WebAuthnConfigurationMissingException. What the server
+	// cannot check the browser enforces: it uses the AppID only when the
+	// FIDO AppID and Facet algorithm authorizes the page's origin for it,
+	// which browsers implement, as the note to §10.1.1 says, as "the
+	// AppID's host is same-site (same registrable domain) as the origin"
+	// without fetching a trusted facet list, and only for an https origin
+	// (Chromium refuses every AppID on http://localhost); otherwise get()
+	// fails with a SecurityError, whatever credential would have answered.
+	// Same-site needs the Public Suffix List, so the server does not judge
+	// it: choose an AppID on the site of RPID.
+	AppID string
+
 	// Origins are the origins clientData.origin must equal exactly
 	// (§7.1 step 9, §7.2 step 12), e.g. "https://example.org" or
 	// "https://login.example.org:8443" or "android:apk-key-hash:…". Scheme,
@@ -91,10 +116,11 @@ type RelyingParty struct {
 	// means MaxResponseSize. Larger input is InvalidParameterException.
 	MaxResponseSize int
 
-	once     sync.Once
-	verifier *trust.Verifier
-	keys     cosesig.KeyCache
-	rpIDSum  atomic.Pointer[rpIDSum]
+	once       sync.Once
+	verifier   *trust.Verifier
+	keys       cosesig.KeyCache
+	rpIDSum    atomic.Pointer[rpIDSum]
+	appIDCache atomic.Pointer[appIDSum]
 }
 
 // rpIDSum is an RP ID and its SHA-256, computed once per RelyingParty
@@ -194,7 +220,8 @@ func (rp *RelyingParty) maxResponseSize() int {
 
 // Check reports whether rp can run a ceremony at all: it fails with
 // WebAuthnNotEnabledException when Disabled and
-// WebAuthnConfigurationMissingException when RPID is empty (or rp is nil).
+// WebAuthnConfigurationMissingException when RPID is empty (or rp is nil)
+// or AppID is set and not an https URL (see AppID).
 // Every verification starts with it; a ceremony layer calls it before it
 // issues a challenge.
 func (rp *RelyingParty) Check() error {
@@ -205,6 +232,8 @@ func (rp *RelyingParty) Check() error {
 		return NewError(ErrNotEnabled, stepPolicy, "the relying party policy disables passkeys", nil)
 	case rp.RPID == "":
 		return NewError(ErrConfigurationMissing, stepPolicy, "RelyingParty.RPID is empty", nil)
+	case rp.AppID != "" && !rp.appID().ok:
+		return NewError(ErrConfigurationMissing, stepPolicy, "RelyingParty.AppID is not an https URL", nil)
 	}
 	return nil
 }

@@ -166,7 +166,8 @@ var regClientDataSteps = [5]string{"§7.1 step 7", "§7.1 step 8", "§7.1 step 9
 //     a credential ID over 1023 bytes (step 25), rawId differing from the
 //     attested credential ID, a malformed credential public key
 //     (InvalidParameterException);
-//   - step 14, rpIdHash (WebAuthnRelyingPartyMismatchException);
+//   - step 14, rpIdHash, which must be SHA-256 of the RP ID, never of
+//     RelyingParty.AppID (WebAuthnRelyingPartyMismatchException);
 //   - steps 15-16, UP clear, UV clear when required; step 20, a key type or
 //     algorithm not supported or not in Algorithms; step 21, an unknown,
 //     wrongly-cased or unacceptable fmt; step 22, any fault inside the
@@ -271,6 +272,10 @@ func (rp *RelyingParty) verifyRegistration(response []byte, p *RegistrationParam
 	ad, key := &st.ad, &st.key
 	// Step 14: rpIdHash.
 	if !rp.rpIDHashIs(ad.RPIDHash) {
+		if rp.isAppIDHash(ad.RPIDHash) {
+			// §10.1.2: the AppID only excludes; nothing is registered under it.
+			return NewError(ErrRPIDMismatch, "§7.1 step 14", "rpIdHash is SHA-256 of the AppID: credentials are registered under the RP ID only", nil)
+		}
 		return NewError(ErrRPIDMismatch, "§7.1 step 14", "rpIdHash is not SHA-256 of the RP ID", nil)
 	}
 	// Step 15: UP, unless the ceremony was conditional.

@@ -79,6 +79,10 @@ type Challenge struct {
 	// AllowCredentials are the credential IDs allowCredentials listed
 	// (authentication only); empty means any of the user's credentials.
 	AllowCredentials [][]byte
+	// AppID says the request options asked for the appid extension
+	// (authentication only; WebAuthn L3 §10.1.1): only then does Complete
+	// accept an assertion whose clientExtensionResults.appid is true.
+	AppID bool
 }
 
 // Expired reports whether c can no longer be consumed at now.

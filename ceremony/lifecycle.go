@@ -198,6 +198,31 @@ func storeError(step string, err error) error {
 	return webauthn.NewError(webauthn.ErrInternal, step, "challenge store failed", err)
 }
 
+// appIDFor returns the input of the appid (request) or appidExclude
+// (creation) extension: the AppID when there is one and the options list n
+// credentials (allowCredentials, excludeCredentials), else "". The client
+// acts on the extensions only for the listed credentials (§10.1.1 step 4,
+// §10.1.2: it retries a listed credential under the AppID), so with none
+// they can do nothing, and a browser that refuses the AppID (it must be
+// same-site with the page, which must be https: Chromium refuses any AppID
+// on http://localhost) fails the whole ceremony: username-less sign-ins
+// and first registrations do not carry them. With a list they are sent
+// whether or not a listed credential is U2F-era (Credential.AppID): options
+// that asked only then would tell whoever starts a sign-in for a name which
+// accounts hold U2F security keys (the HTTP layer answers unknown names
+// with a fictitious credential, and its options must look like any
+// other's); the browser uses the AppID only for a U2F authenticator that
+// does not know a credential under the RP ID, so asking costs the others
+// nothing; and what the extension admits is bounded by the record, not the
+// options: the verifier accepts an assertion made with the AppID only for
+// a record marked webauthn.Credential.AppID.
+func appIDFor(appID string, n int) string {
+	if n == 0 {
+		return ""
+	}
+	return appID
+}
+
 func descriptors(creds []webauthn.Credential) []CredentialDescriptor {
 	d := make([]CredentialDescriptor, len(creds))
 	for i := range creds {
@@ -228,7 +253,10 @@ func orDefault(s, def string) string {
 
 // StartRegistration issues a registration challenge for user, bound to
 // clientID, and returns the creation options (WebAuthn L3 §5.4), like
-// Cognito's StartWebAuthnRegistration. It fails with
+// Cognito's StartWebAuthnRegistration. When RP.AppID is set and
+// opts.Credentials is not empty, the options carry extensions.appidExclude
+// with it (§10.1.2), so that a U2F key that holds one of opts.Credentials
+// under the AppID is not registered again (see appIDFor). It fails with
 // WebAuthnConfigurationMissingException or WebAuthnNotEnabledException as RP
 // says (RelyingParty.Check), and WebAuthnConfigurationMissingException too
 // when RP accepts no algorithm that can be offered; InvalidParameterException
@@ -301,7 +329,7 @@ func (l *Lifecycle) StartRegistration(ctx context.Context, user User, clientID s
 		},
 		Hints:       opts.Hints,
 		Attestation: att,
-		Extensions:  &ExtensionsJSON{CredProps: true},
+		Extensions:  &ExtensionsJSON{CredProps: true, AppIDExclude: appIDFor(l.RP.AppID, len(opts.Credentials))},
 	}, nil
 }
 
@@ -338,6 +366,11 @@ func (l *Lifecycle) CompleteRegistration(ctx context.Context, user []byte, clien
 // of the user signing in, or nil for a username-less ceremony with
 // discoverable credentials. Errors as StartRegistration, without
 // LimitExceededException.
+//
+// When RP.AppID is set and opts.AllowCredentials is not empty, the options
+// carry extensions.appid with it (§10.1.1) and the challenge remembers that
+// they asked (Challenge.AppID); see appIDFor for why not only when an
+// allowed credential is a U2F-era one.
 func (l *Lifecycle) StartAuthentication(ctx context.Context, user []byte, clientID string, opts *AuthenticationOptions) (*RequestOptionsJSON, error) {
 	const step = stepStartAuthentication
 	if err := l.check(step, clientID); err != nil {
@@ -357,6 +390,7 @@ func (l *Lifecycle) StartAuthentication(ctx context.Context, user []byte, client
 		UserHandle:       bytes.Clone(user),
 		ClientID:         clientID,
 		UserVerification: l.userVerification(opts.UserVerification),
+		AppID:            appIDFor(l.RP.AppID, len(opts.AllowCredentials)) != "",
 	}
 	for i := range opts.AllowCredentials {
 		c.AllowCredentials = append(c.AllowCredentials, bytes.Clone(opts.AllowCredentials[i].ID))
@@ -364,14 +398,18 @@ func (l *Lifecycle) StartAuthentication(ctx context.Context, user []byte, client
 	if err := l.issue(ctx, step, c); err != nil {
 		return nil, err
 	}
-	return &RequestOptionsJSON{
+	o := &RequestOptionsJSON{
 		Challenge:        base64.RawURLEncoding.EncodeToString(c.Value),
 		Timeout:          l.timeout().Milliseconds(),
 		RPID:             l.RP.RPID,
 		AllowCredentials: descriptors(opts.AllowCredentials),
 		UserVerification: c.UserVerification,
 		Hints:            opts.Hints,
-	}, nil
+	}
+	if c.AppID {
+		o.Extensions = &ExtensionsJSON{AppID: l.RP.AppID}
+	}
+	return o, nil
 }
 
 // CompleteAuthentication finishes the authentication StartAuthentication
@@ -386,8 +424,12 @@ func (l *Lifecycle) StartAuthentication(ctx context.Context, user []byte, client
 // account (a record without a user handle, or another account's: a lookup
 // that ignores its user argument cannot make one user's passkey sign in
 // another); and when Start asked for userVerification "required" and the
-// UV flag is clear (§7.2 step 17). Updating the stored record from out (§7.2
-// step 24) is the caller's.
+// UV flag is clear (§7.2 step 17). It fails with
+// WebAuthnRelyingPartyMismatchException for an assertion whose
+// clientExtensionResults.appid is true when Start did not ask for the
+// extension (Challenge.AppID) or the record is not marked AppID (§7.2 step
+// 15, §10.1.1). Updating the stored record from out (§7.2 step 24) is the
+// caller's.
 func (l *Lifecycle) CompleteAuthentication(ctx context.Context, user []byte, clientID string, response []byte, lookup CredentialLookup, out *webauthn.Assertion) error {
 	var keys webauthn.ResponseKeys
 	c, err := l.consume(ctx, Authentication, user, clientID, response, &keys)
@@ -430,6 +472,7 @@ func (l *Lifecycle) CompleteAuthentication(ctx context.Context, user []byte, cli
 	p := webauthn.AuthenticationParams{
 		Challenge:        c.Value,
 		UserVerification: c.UserVerification == UserVerificationRequired,
+		AppID:            c.AppID,
 	}
 	return l.RP.VerifyAuthenticationParams(response, &p, cred, out)
 }

@@ -22,6 +22,8 @@ type User struct {
 type RegistrationOptions struct {
 	// Credentials are the user's registered credentials: they become
 	// excludeCredentials, and their number is checked against MaxCredentials.
+	// List U2F-era ones (Credential.AppID) too: with RP.AppID set, the
+	// options' appidExclude makes the browser exclude them as well.
 	Credentials []webauthn.Credential
 	// UserVerification is what the options ask for; unset means
 	// UserVerificationRequired when RP.RequireUserVerification, else
@@ -131,7 +133,16 @@ type AuthenticatorSelection struct {
 }
 
 // ExtensionsJSON is AuthenticationExtensionsClientInputsJSON: the
-// extensions the options ask for (§5.7.1, §10.1.3 credProps).
+// extensions the options ask for (§5.7.1, §10.1.3 credProps, §10.1.1 appid,
+// §10.1.2 appidExclude).
 type ExtensionsJSON struct {
 	CredProps bool `json:"credProps,omitempty"`
+	// AppID is the appid input of request options: RelyingParty.AppID, so
+	// that a U2F authenticator that does not know an allowed credential
+	// under the RP ID is asked under the AppID (§10.1.1).
+	AppID string `json:"appid,omitempty"`
+	// AppIDExclude is the appidExclude input of creation options:
+	// RelyingParty.AppID, so that a U2F key holding one of
+	// excludeCredentials under the AppID is excluded too (§10.1.2).
+	AppIDExclude string `json:"appidExclude,omitempty"`
 }

@@ -294,6 +294,7 @@ type result struct {
 		Attachment        string                    `json:"attachment"`
 		ResidentKey       *bool                     `json:"residentKey"`
 		UserHandle        string                    `json:"userHandle"`
+		AppIDUsed         bool                      `json:"appIdUsed"`
 	} `json:"body"`
 }
 

@@ -55,7 +55,10 @@ type HandlerOptions struct {
 	// new ceremony.MemStore.
 	Store ceremony.ChallengeStore
 	// Users keeps accounts and their credential records; nil means a new
-	// MemUsers.
+	// MemUsers. Records imported from a U2F-era relying party (the key
+	// converted with cose.FromU2FPublicKey, Credential.AppID set) sign in
+	// when the RelyingParty has the AppID they were registered under (its
+	// sign-in options then carry the appid extension, WebAuthn L3 §10.1.1).
 	Users UserStore
 	// Prefix is the path the four endpoints live under; "" means "/webauthn".
 	Prefix string

@@ -58,6 +58,9 @@ type AssertionSummary struct {
 	Flags             FlagsSummary `json:"flags"`
 	Attachment        string       `json:"attachment"`
 	UserHandle        string       `json:"userHandle"`
+	// AppIDUsed: a U2F-era credential signed in with the appid extension
+	// (webauthn.Assertion.AppIDUsed, WebAuthn L3 §10.1.1).
+	AppIDUsed bool `json:"appIdUsed"`
 }
 
 func summarizeFlags(f byte) FlagsSummary {
@@ -104,5 +107,6 @@ func summarizeAssertion(name string, prev uint32, as *webauthn.Assertion) *Asser
 		Flags:             summarizeFlags(byte(as.Flags)),
 		Attachment:        as.Attachment.String(),
 		UserHandle:        b64url(as.UserHandle),
+		AppIDUsed:         as.AppIDUsed,
 	}
 }

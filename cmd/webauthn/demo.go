@@ -23,17 +23,31 @@ import (
 // over net/http) on localhost until interrupted: RP ID "localhost", origin
 // http://localhost:PORT.
 //
-//	webauthn demo [-addr 127.0.0.1:8080]
+// With -appid the relying party has a FIDO AppID (RelyingParty.AppID): the
+// options that list credentials carry the appid and appidExclude extensions
+// (WebAuthn L3 §10.1.1, §10.1.2) and the page shows them, the extension
+// outputs, and whether a sign-in used the AppID. Browsers authorize an
+// AppID only for an https page on its site: on the demo's
+// http://localhost, Chromium fails a sign-in by name (its options carry
+// appid) with a SecurityError, which the page shows; serve the demo behind
+// https on the AppID's site to sign in with a U2F-era key.
+//
+//	webauthn demo [-addr 127.0.0.1:8080] [-attestation none] [-appid URL]
 func demo(args []string, w io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(w)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (loopback; the page is opened as http://localhost:PORT)")
 	attest := fs.String("attestation", "none", "default attestation conveyance: none, indirect, direct, enterprise")
+	appID := fs.String("appid", "", "FIDO AppID of U2F-era credentials (an https URL), sent as the appid and appidExclude extensions")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() != 0 {
-		fmt.Fprintln(w, "usage: webauthn demo [-addr 127.0.0.1:8080] [-attestation none]")
+		fmt.Fprintln(w, "usage: webauthn demo [-addr 127.0.0.1:8080] [-attestation none] [-appid URL]")
+		return 2
+	}
+	if err := (&webauthn.RelyingParty{RPID: "localhost", AppID: *appID}).Check(); err != nil {
+		fmt.Fprintln(w, "webauthn demo: -appid:", err)
 		return 2
 	}
 	ln, err := net.Listen("tcp", *addr)
@@ -43,7 +57,7 @@ func demo(args []string, w io.Writer) int {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	origin := "http://localhost:" + strconv.Itoa(port)
-	rp := &webauthn.RelyingParty{RPID: "localhost", Origins: []string{origin}}
+	rp := &webauthn.RelyingParty{RPID: "localhost", Origins: []string{origin}, AppID: *appID}
 	var conveyance ceremony.Conveyance
 	if err := conveyance.UnmarshalText([]byte(*attest)); err != nil {
 		fmt.Fprintln(w, "webauthn demo: -attestation must be none, indirect, direct or enterprise")
@@ -61,6 +75,9 @@ func demo(args []string, w io.Writer) int {
 		srv.Shutdown(shut)
 	}()
 	fmt.Fprintf(w, "webauthn demo: open %s/ (RP ID localhost); Ctrl-C stops\n", origin)
+	if *appID != "" {
+		fmt.Fprintf(w, "webauthn demo: AppID %s (extensions appid, appidExclude)\n", *appID)
+	}
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintln(w, "webauthn demo:", err)
 		return 1

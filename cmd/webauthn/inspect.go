@@ -26,11 +26,13 @@ func inspect(args []string, stdin io.Reader, w io.Writer) int {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	var m mdsFlags
 	m.register(fs, true)
+	rpID := fs.String("rpid", "", "RP ID to name rpIdHash by (default: a vector's rpId)")
+	appID := fs.String("appid", "", "FIDO AppID to name rpIdHash by (WebAuthn L3 §10.1.1; default: a vector's appId)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	args = fs.Args()
-	p := &printer{w: w}
+	p := &printer{w: w, rpID: *rpID, appID: *appID}
 	if m.blob != "" {
 		idx, err := m.load(m.blob)
 		if err != nil {
@@ -63,6 +65,11 @@ type printer struct {
 	mds    *mds.Index
 	indent string
 	failed bool
+
+	// rpID and appID name the hashes rpIdHash is compared with; appIDOut is
+	// the response's clientExtensionResults.appid, nil when absent.
+	rpID, appID string
+	appIDOut    *bool
 }
 
 func (p *printer) f(format string, a ...any) {
@@ -96,6 +103,12 @@ func (p *printer) any(in []byte) {
 			var v vectors.Vector
 			json.Unmarshal(in, &v)
 			p.f("vector %s (%s, fmt %q, rpId %q)", v.Name, v.Ceremony, v.Fmt, v.RPID)
+			if p.rpID == "" {
+				p.rpID = v.RPID
+			}
+			if p.appID == "" {
+				p.appID = v.AppID
+			}
 			p.response(v.Response)
 			if k := vectors.B64(v.CredentialPublicKey); k != nil {
 				p.f("stored credential public key:")
@@ -124,6 +137,15 @@ func (p *printer) response(raw []byte) {
 	}
 	if len(f.Response.Transports) > 0 {
 		p.f("transports %s", strings.Join(f.Response.Transports, ", "))
+	}
+	if len(f.ClientExtensionResults) > 0 {
+		p.f("clientExtensionResults %s", f.ClientExtensionResults)
+		var ext struct {
+			AppID *bool `json:"appid"`
+		}
+		if json.Unmarshal(f.ClientExtensionResults, &ext) == nil {
+			p.appIDOut = ext.AppID
+		}
 	}
 	if cd := vectors.B64(f.Response.ClientDataJSON); cd != nil {
 		p.clientData(cd)
@@ -191,6 +213,7 @@ func (p *printer) authData(b []byte) {
 	p.f("authenticatorData (%d bytes)", len(b))
 	p.nest(func() {
 		p.f("rpIdHash  %x", a.RPIDHash)
+		p.rpIDHash(a.RPIDHash, a.Flags.HasAttestedCredentialData())
 		var fl []string
 		for _, x := range []struct {
 			on   bool
@@ -360,5 +383,41 @@ func (p *printer) pubArea(b []byte) {
 		p.f("  RSA %d bits exponent %d modulus %x…", pub.RSAKeyBits, pub.RSAExponent(), pub.Modulus[:min(len(pub.Modulus), 16)])
 	} else {
 		p.f("  ECC curve %04x x %x y %x", pub.CurveID, pub.X, pub.Y)
+	}
+}
+// rpIDHash says whose SHA-256 rpIdHash is: the RP ID's or the AppID's (a
+// U2F-era credential signing with the appid extension, WebAuthn L3 §10.1.1),
+// and whether that agrees with clientExtensionResults.appid, which is what
+// the verifier decides by (§7.2 step 15). registration: the authenticator
+// data has attested credential data, which is never made under the AppID.
+func (p *printer) rpIDHash(h []byte, registration bool) {
+	if p.rpID == "" && p.appID == "" {
+		return
+	}
+	appIDTrue := p.appIDOut != nil && *p.appIDOut
+	rp, app := sha256.Sum256([]byte(p.rpID)), sha256.Sum256([]byte(p.appID))
+	switch {
+	case p.rpID != "" && bytes.Equal(h, rp[:]):
+		p.f("          = SHA-256(RP ID %q)", p.rpID)
+		if appIDTrue {
+			p.f("          but clientExtensionResults.appid is true: the AppID's hash is expected (refused)")
+		}
+	case p.appID != "" && bytes.Equal(h, app[:]):
+		p.f("          = SHA-256(AppID %q): a U2F-era credential (appid extension, WebAuthn L3 §10.1.1)", p.appID)
+		switch {
+		case registration:
+			p.f("          in a registration: credentials are registered under the RP ID only (refused)")
+		case !appIDTrue:
+			p.f("          but clientExtensionResults.appid is not true (refused)")
+		}
+	default:
+		var names []string
+		if p.rpID != "" {
+			names = append(names, fmt.Sprintf("RP ID %q", p.rpID))
+		}
+		if p.appID != "" {
+			names = append(names, fmt.Sprintf("AppID %q", p.appID))
+		}
+		p.f("          is SHA-256 of neither %s", strings.Join(names, " nor "))
 	}
 }

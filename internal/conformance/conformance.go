@@ -22,7 +22,7 @@ import (
 	"github.com/passkeykit/webauthn/trust"
 )
 
-// RelyingParty builds the policy a vector describes: rpId, origins,
+// RelyingParty builds the policy a vector describes: rpId, appId, origins,
 // topOrigins, allowCrossOrigin, algorithms, requireUserVerification, the
 // trust anchors (in trust.Static ByFormat[v.Fmt]) and a Clock fixed at
 // verifyAt.
@@ -33,6 +33,7 @@ func RelyingParty(v *vectors.Vector) (*webauthn.RelyingParty, error) {
 		TopOrigins:              v.TopOrigins,
 		AllowCrossOrigin:        v.AllowCrossOrigin,
 		RequireUserVerification: v.RequireUserVerification,
+		AppID:                   v.AppID,
 	}
 	for _, a := range v.Algorithms {
 		rp.Algorithms = append(rp.Algorithms, cose.Algorithm(a))
@@ -60,7 +61,7 @@ func RelyingParty(v *vectors.Vector) (*webauthn.RelyingParty, error) {
 
 // Credential builds the stored credential record of an authentication
 // vector: the ID (expect.credentialId, else the response's rawId), the
-// credentialPublicKey and SignCount 0. A vector does not state the record's
+// credentialPublicKey, SignCount 0, and AppID when the vector has an appId. A vector does not state the record's
 // backup eligibility, and it is never taken from the assertion being judged:
 // when the registration vector of the same ceremony pair is beside it
 // (…-authentication.json beside …-registration.json), BackupEligible is the
@@ -78,6 +79,7 @@ func Credential(v *vectors.Vector) (*webauthn.Credential, error) {
 		c.ID = vectors.B64(f.RawID)
 	}
 	c.PublicKey = vectors.B64(v.CredentialPublicKey)
+	c.AppID = v.AppID != ""
 	if c.PublicKey == nil {
 		return nil, errors.New("conformance: authentication vector without credentialPublicKey")
 	}

@@ -87,6 +87,7 @@ func NewChallenge(tb testing.TB, cer ceremony.Ceremony, user, clientID string, n
 		Algorithms:       []cose.Algorithm{cose.ES256, cose.RS256},
 		Conditional:      cer == ceremony.Registration,
 		AllowCredentials: [][]byte{{1, 2, 3}, {4, 5}},
+		AppID:            cer == ceremony.Authentication,
 	}
 }
 
@@ -134,6 +135,7 @@ func wantSame(tb testing.TB, got, want *ceremony.Challenge) {
 		bytes.Equal(got.UserHandle, want.UserHandle) &&
 		got.ClientID == want.ClientID && got.Expires.Equal(want.Expires) &&
 		got.UserVerification == want.UserVerification && got.Conditional == want.Conditional &&
+		got.AppID == want.AppID &&
 		slices.Equal(got.Algorithms, want.Algorithms) &&
 		len(got.AllowCredentials) == len(want.AllowCredentials)
 	for i := 0; same && i < len(want.AllowCredentials); i++ {

@@ -29,7 +29,11 @@ type Vector struct {
 	TrustAnchors            []string        `json:"trustAnchors"`
 	Response                json.RawMessage `json:"response"`
 	CredentialPublicKey     string          `json:"credentialPublicKey"`
-	Expect                  Expect          `json:"expect"`
+	// AppID is RelyingParty.AppID (WebAuthn L3 §10.1.1), an optional member
+	// beyond SCHEMA.md: a vector that has it states that its credential was
+	// registered under that AppID with the FIDO U2F JavaScript API.
+	AppID  string `json:"appId"`
+	Expect Expect `json:"expect"`
 
 	// Path is the file the vector was read from; Dir is the root its trust anchors resolve against.
 	Path string `json:"-"`
@@ -127,6 +131,7 @@ type Fields struct {
 		UserHandle        string   `json:"userHandle"`
 		Transports        []string `json:"transports"`
 	} `json:"response"`
+	ClientExtensionResults json.RawMessage `json:"clientExtensionResults"`
 }
 
 // Fields decodes the response leniently (nil when it is not an object).

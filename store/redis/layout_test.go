@@ -147,19 +147,23 @@ func TestCorruptRecord(t *testing.T) {
 		return ch, s.keys(ch.Ceremony, ch.UserHandle, ch.Value, ch.ClientID)[0]
 	}
 
-	// An unreadable record (an older release's JSON): deleted, reported a
-	// failure, then not found.
-	ch, key := put()
-	if err := c.HSet(ctx, key, "d", `{"e":"2025-06-01T12:05:00Z"}`).Err(); err != nil {
-		t.Fatal(err)
+	// An unreadable record (an older release's JSON, or a version 1 record
+	// without the AppID flag): deleted, reported a failure, then not found.
+	var ch *ceremony.Challenge
+	var key string
+	for _, old := range []string{`{"e":"2025-06-01T12:05:00Z"}`, "\x01\x01\x00\x00\x00"} {
+		ch, key = put()
+		if err := c.HSet(ctx, key, "d", old).Err(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Consume(ctx, storetest.KeyOf(ch, ch.ClientID), now)
+		if got != nil {
+			t.Fatalf("consumed %+v from a corrupt record %q", got, old)
+		}
+		wantStoreFailure(t, err, errCorruptRecord)
+		_, err = s.Consume(ctx, storetest.KeyOf(ch, ch.ClientID), now)
+		storetest.WantErr(t, err, ceremony.ErrNotFound)
 	}
-	got, err := s.Consume(ctx, storetest.KeyOf(ch, ch.ClientID), now)
-	if got != nil {
-		t.Fatalf("consumed %+v from a corrupt record", got)
-	}
-	wantStoreFailure(t, err, errCorruptRecord)
-	_, err = s.Consume(ctx, storetest.KeyOf(ch, ch.ClientID), now)
-	storetest.WantErr(t, err, ceremony.ErrNotFound)
 
 	// Expiry fields that are not numbers: a failure, whether the script
 	// refuses them or the reply is unreadable, and never a challenge later.
@@ -187,6 +191,6 @@ func TestCorruptRecord(t *testing.T) {
 	if err := c.HSet(ctx, key, "n", strconv.Itoa(int(time.Second))).Err(); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Consume(ctx, storetest.KeyOf(ch, ch.ClientID), now)
+	_, err := s.Consume(ctx, storetest.KeyOf(ch, ch.ClientID), now)
 	wantStoreFailure(t, err, errCorruptRecord)
 }

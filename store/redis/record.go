@@ -8,22 +8,34 @@ import (
 )
 
 // recordVersion is the first byte of every record. A record of another
-// version (the JSON an older release wrote) is unreadable: Consume deletes
-// it and fails, never returning a challenge it cannot read exactly.
-const recordVersion = 1
+// version (version 1, which had no AppID flag, or the JSON an older release
+// wrote) is unreadable: Consume deletes it and fails, never returning a
+// challenge it cannot read exactly. Challenges live minutes, so a deployment
+// that changes the version loses only the ceremonies in flight.
+const recordVersion = 2
+
+// The bits of the flags byte.
+const (
+	flagConditional = 1 << iota // Challenge.Conditional
+	flagAppID                   // Challenge.AppID
+	flagsKnown      = flagConditional | flagAppID
+)
 
 // appendRecord appends to b the fields of c that neither the key nor the
 // hash's own fields ("c" client ID, "s"/"n" expiry) hold:
 //
-//	version (1 byte) | userVerification (1) | conditional (0 or 1)
+//	version (1 byte) | userVerification (1) | flags (1: conditional, appid)
 //	| uvarint count | count × varint algorithm
 //	| uvarint count | count × (uvarint length | credential ID)
 func appendRecord(b []byte, c *ceremony.Challenge) []byte {
-	var cond byte
+	var flags byte
 	if c.Conditional {
-		cond = 1
+		flags |= flagConditional
 	}
-	b = append(b, recordVersion, byte(c.UserVerification), cond)
+	if c.AppID {
+		flags |= flagAppID
+	}
+	b = append(b, recordVersion, byte(c.UserVerification), flags)
 	b = binary.AppendUvarint(b, uint64(len(c.Algorithms)))
 	for _, a := range c.Algorithms {
 		b = binary.AppendVarint(b, int64(a))
@@ -37,18 +49,20 @@ func appendRecord(b []byte, c *ceremony.Challenge) []byte {
 }
 
 // parseRecord reads a record written by appendRecord into c's
-// UserVerification, Conditional, Algorithms and AllowCredentials. It
-// rejects another version, a conditional byte other than 0 or 1, a count or
-// length beyond the bytes left, a non-minimal or overlong varint, and
-// trailing bytes. The credential IDs are views into d (capacity-limited, so
-// appending to one never overwrites the next): d must stay unmodified while
-// c is used. On false, c may be partly filled in and must be discarded.
+// UserVerification, Conditional, AppID, Algorithms and AllowCredentials. It
+// rejects another version, a flags byte with a bit it does not know, a
+// count or length beyond the bytes left, a non-minimal or overlong varint,
+// and trailing bytes. The credential IDs are views into d
+// (capacity-limited, so appending to one never overwrites the next): d must
+// stay unmodified while c is used. On false, c may be partly filled in and
+// must be discarded.
 func parseRecord(d []byte, c *ceremony.Challenge) bool {
-	if len(d) < 3 || d[0] != recordVersion || d[2] > 1 {
+	if len(d) < 3 || d[0] != recordVersion || d[2]&^flagsKnown != 0 {
 		return false
 	}
 	c.UserVerification = ceremony.UserVerification(d[1])
-	c.Conditional = d[2] == 1
+	c.Conditional = d[2]&flagConditional != 0
+	c.AppID = d[2]&flagAppID != 0
 	d = d[3:]
 
 	// Every algorithm and every credential takes at least one byte, so a

@@ -15,11 +15,13 @@ var recordCases = []ceremony.Challenge{
 	{UserVerification: ceremony.UserVerificationRequired, Conditional: true,
 		Algorithms: []cose.Algorithm{cose.ES256, cose.RS256}, AllowCredentials: [][]byte{{1, 2, 3}, {4, 5}}},
 	{UserVerification: 255, Algorithms: []cose.Algorithm{-1 << 63, 1<<63 - 1, 0, 63, -64, 64, -65}},
+	{Ceremony: ceremony.Authentication, AppID: true, AllowCredentials: [][]byte{{1}}},
+	{Conditional: true, AppID: true},
 	{AllowCredentials: [][]byte{{}, bytes.Repeat([]byte{7}, 300), nil}},
 }
 
 func sameRecord(a, b *ceremony.Challenge) bool {
-	if a.UserVerification != b.UserVerification || a.Conditional != b.Conditional ||
+	if a.UserVerification != b.UserVerification || a.Conditional != b.Conditional || a.AppID != b.AppID ||
 		!slices.Equal(a.Algorithms, b.Algorithms) || len(a.AllowCredentials) != len(b.AllowCredentials) {
 		return false
 	}
@@ -54,9 +56,11 @@ func TestRecord(t *testing.T) {
 		d    []byte
 	}{
 		{"version 0", []byte{0, 1, 0, 0, 0}},
-		{"version 2", []byte{2, 1, 0, 0, 0}},
+		{"version 1 (no AppID flag)", []byte{1, 1, 0, 0, 0}},
+		{"version 3", []byte{3, 1, 0, 0, 0}},
 		{"old JSON record", []byte(`{"e":"2025-06-01T12:05:00Z"}`)},
-		{"conditional 2", []byte{recordVersion, 1, 2, 0, 0}},
+		{"unknown flag 4", []byte{recordVersion, 1, 4, 0, 0}},
+		{"unknown flag 0x80", []byte{recordVersion, 1, 0x83, 0, 0}},
 		{"non-minimal algorithm count", []byte{recordVersion, 1, 0, 0x80, 0x00, 0}},
 		{"non-minimal algorithm", []byte{recordVersion, 1, 0, 1, 0x80, 0x00, 0}},
 		{"non-minimal credential length", []byte{recordVersion, 1, 0, 0, 1, 0x81, 0x00, 9}},

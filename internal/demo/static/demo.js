@@ -62,6 +62,7 @@ function show(res) {
       row("Sign count", b.signCount);
       row("Transports", b.transports.join(", ") || "(none reported)");
       row("Resident key", b.residentKey === null ? "unknown" : String(b.residentKey));
+      if (res.asked && res.asked.appidExclude) row("AppID excluded (appidExclude)", res.asked.appidExclude);
       row("Trust path", b.trustPath.join(" → ") || "(none)");
       row("Credential ID", b.credentialId);
     } else {
@@ -69,8 +70,15 @@ function show(res) {
       row("Flags", flagNames(b.flags));
       row("Sign count", b.previousSignCount + " → " + b.signCount);
       row("Clone suspected", String(b.cloneSuspected));
+      // The FIDO AppID extension (WebAuthn L3 §10.1.1): a U2F-era key signs
+      // over SHA-256(AppID) instead of SHA-256(RP ID).
+      if (res.asked && res.asked.appid) {
+        row("AppID asked (appid)", res.asked.appid);
+        row("rpIdHash", b.appIdUsed ? "SHA-256 of the AppID (a U2F-era credential)" : "SHA-256 of the RP ID");
+      }
       row("Credential ID", b.credentialId);
     }
+    if (res.clientExtensions) row("Client extension outputs", JSON.stringify(res.clientExtensions));
   } else {
     box.className = "error";
     $("result-title").textContent = (res.ceremony === "registration" ? "Registration" : "Sign-in") + " failed at " + res.stage;
@@ -103,7 +111,8 @@ async function ceremony(kind, params) {
   window.demo.lastFinish = finish;
   const done = await post(finish.path, finish.body);
   if (done.status !== 200) return fail(path + "/finish", done.status, done.body);
-  return show({ ok: true, ceremony: kind, status: 200, body: done.body });
+  const asked = begin.body.extensions || {};
+  return show({ ok: true, ceremony: kind, status: 200, body: done.body, asked, clientExtensions: cred.toJSON().clientExtensionResults });
 }
 
 window.demo = {

@@ -307,8 +307,14 @@ func (s *Stateless) open(sealed []byte) (*Challenge, bool) {
 	return nil, false
 }
 
+// Bits of the flags byte of an encoded state.
+const (
+	stateConditional = 1 << iota
+	stateAppID
+)
+
 // appendState appends the encoding of c to b: ceremony, user verification
-// and conditional (one byte each), expiry (Unix seconds, 8 bytes, and
+// and flags (conditional, appid; one byte each), expiry (Unix seconds, 8 bytes, and
 // nanoseconds, 4 bytes), challenge, user handle and client ID (each with a
 // one-byte length), algorithms (a two-byte count of 8-byte identifiers) and
 // allowCredentials (a two-byte count of IDs with two-byte lengths), all
@@ -317,14 +323,17 @@ func appendState(b []byte, c *Challenge) ([]byte, bool) {
 	if len(c.Algorithms) > 0xffff || len(c.AllowCredentials) > 0xffff {
 		return nil, false // a count the encoding cannot hold
 	}
-	var cond uint8
+	var flags uint8
 	if c.Conditional {
-		cond = 1
+		flags |= stateConditional
+	}
+	if c.AppID {
+		flags |= stateAppID
 	}
 	e := cryptobyte.NewBuilder(b)
 	e.AddUint8(uint8(c.Ceremony))
 	e.AddUint8(uint8(c.UserVerification))
-	e.AddUint8(cond)
+	e.AddUint8(flags)
 	e.AddUint64(uint64(c.Expires.Unix()))
 	e.AddUint32(uint32(c.Expires.Nanosecond()))
 	for _, f := range [...][]byte{c.Value, c.UserHandle, []byte(c.ClientID)} {
@@ -352,17 +361,17 @@ func readState(plain []byte) (*Challenge, bool) {
 	s := cryptobyte.String(plain)
 	var (
 		c                Challenge
-		cer, uv, cond    uint8
+		cer, uv, flags   uint8
 		sec              uint64
 		nsec             uint32
 		value, user, cid cryptobyte.String
 		nAlgs, nAllowed  uint16
 	)
-	if !s.ReadUint8(&cer) || !s.ReadUint8(&uv) || !s.ReadUint8(&cond) ||
+	if !s.ReadUint8(&cer) || !s.ReadUint8(&uv) || !s.ReadUint8(&flags) ||
 		!s.ReadUint64(&sec) || !s.ReadUint32(&nsec) ||
 		!s.ReadUint8LengthPrefixed(&value) || !s.ReadUint8LengthPrefixed(&user) || !s.ReadUint8LengthPrefixed(&cid) ||
 		!s.ReadUint16(&nAlgs) ||
-		cond > 1 || nsec >= uint32(time.Second) || uv == 0 || !valid(userVerificationTokens[:], uv) {
+		flags&^(stateConditional|stateAppID) != 0 || nsec >= uint32(time.Second) || uv == 0 || !valid(userVerificationTokens[:], uv) {
 		return nil, false
 	}
 	for range nAlgs {
@@ -387,7 +396,8 @@ func readState(plain []byte) (*Challenge, bool) {
 	}
 	c.Ceremony = Ceremony(cer)
 	c.UserVerification = UserVerification(uv)
-	c.Conditional = cond == 1
+	c.Conditional = flags&stateConditional != 0
+	c.AppID = flags&stateAppID != 0
 	c.Expires = time.Unix(int64(sec), int64(nsec))
 	c.Value, c.UserHandle, c.ClientID = value, user, string(cid)
 	if len(c.UserHandle) == 0 {

@@ -22,6 +22,7 @@ func fullChallenge() *Challenge {
 		UserVerification: UserVerificationDiscouraged,
 		Algorithms:       []cose.Algorithm{cose.ES256, cose.RS256, cose.MLDSA87, -65535},
 		Conditional:      true,
+		AppID:            true,
 		AllowCredentials: [][]byte{{1}, bytes.Repeat([]byte{2}, 1023)},
 	}
 }
@@ -30,7 +31,7 @@ func fullChallenge() *Challenge {
 // added to Challenge and not to the encoding fails here.
 func TestStateFields(t *testing.T) {
 	c := fullChallenge()
-	if n := reflect.TypeFor[Challenge]().NumField(); n != 9 {
+	if n := reflect.TypeFor[Challenge]().NumField(); n != 10 {
 		t.Fatalf("Challenge has %d fields: encode the new ones in appendState and readState", n)
 	}
 	v := reflect.ValueOf(c).Elem()
@@ -73,7 +74,7 @@ func TestStateFields(t *testing.T) {
 		{"ceremony 3", 0, 3},
 		{"user verification unset", 1, 0},
 		{"user verification 4", 1, 4},
-		{"conditional 2", 2, 2},
+		{"unknown flag bit", 2, 4},
 		{"nanoseconds over 1e9", 11, 0xff},
 		{"challenge of 15 bytes", 15, 15},
 	} {

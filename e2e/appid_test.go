@@ -172,16 +172,16 @@ func client(t *testing.T, tk *u2fToken, challenge []byte, rpID, appID string, kh
 	return out
 }
 
-// gwUser is the go-webauthn account holding the U2F-era credential.
-type gwUser struct {
+// gwU2FUser is the go-webauthn account holding the U2F-era credential.
+type gwU2FUser struct {
 	id    []byte
 	creds []gowebauthn.Credential
 }
 
-func (u *gwUser) WebAuthnID() []byte                           { return u.id }
-func (u *gwUser) WebAuthnName() string                         { return "legacy" }
-func (u *gwUser) WebAuthnDisplayName() string                  { return "Legacy" }
-func (u *gwUser) WebAuthnCredentials() []gowebauthn.Credential { return u.creds }
+func (u *gwU2FUser) WebAuthnID() []byte                           { return u.id }
+func (u *gwU2FUser) WebAuthnName() string                         { return "legacy" }
+func (u *gwU2FUser) WebAuthnDisplayName() string                  { return "Legacy" }
+func (u *gwU2FUser) WebAuthnCredentials() []gowebauthn.Credential { return u.creds }
 
 // TestAppIDAgainstGoWebAuthn registers under an AppID with the software
 // token, stores the credential as go-webauthn does (the raw point,
@@ -194,7 +194,7 @@ func TestAppIDAgainstGoWebAuthn(t *testing.T) {
 	enrollHash := sha256.Sum256(enrollCD)
 	kh, rawPub := legacyRegistration(t, tk.register(t, enrollHash[:], appParam[:]), appParam[:], enrollHash[:])
 
-	user := &gwUser{id: []byte("legacy-user-handle-0001"), creds: []gowebauthn.Credential{{
+	user := &gwU2FUser{id: []byte("legacy-user-handle-0001"), creds: []gowebauthn.Credential{{
 		ID: kh, PublicKey: rawPub, AttestationFormat: "fido-u2f",
 		Authenticator: gowebauthn.Authenticator{AAGUID: make([]byte, 16)},
 	}}}
@@ -203,8 +203,8 @@ func TestAppIDAgainstGoWebAuthn(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// go-webauthn with WithAppIdExtension.
-	opts, session, err := gw.BeginLogin(user, gowebauthn.WithAppIdExtension(u2fAppID))
+	// go-webauthn with the appid extension (WithExtensionAppID; WithAppIdExtension is deprecated).
+	opts, session, err := gw.BeginLogin(user, gowebauthn.WithAssertionExtensions(gowebauthn.WithExtensionAppID(u2fAppID)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -385,6 +385,7 @@ func (p *printer) pubArea(b []byte) {
 		p.f("  ECC curve %04x x %x y %x", pub.CurveID, pub.X, pub.Y)
 	}
 }
+
 // rpIDHash says whose SHA-256 rpIdHash is: the RP ID's or the AppID's (a
 // U2F-era credential signing with the appid extension, WebAuthn L3 §10.1.1),
 // and whether that agrees with clientExtensionResults.appid, which is what

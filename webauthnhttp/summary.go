@@ -45,6 +45,12 @@ type RegistrationSummary struct {
 	Transports      []string     `json:"transports"`
 	Attachment      string       `json:"attachment"`
 	ResidentKey     *bool        `json:"residentKey"`
+	// PRFEnabled and LargeBlobSupported are the prf and largeBlob client
+	// extension outputs (§10.1.4, §10.1.5), null when not reported;
+	// CredProtect the credProtect policy (CTAP 2.1 §12.1), "" when absent.
+	PRFEnabled         *bool  `json:"prfEnabled"`
+	LargeBlobSupported *bool  `json:"largeBlobSupported"`
+	CredProtect        string `json:"credProtect"`
 }
 
 // AssertionSummary is the JSON body of a successful login/finish.
@@ -86,10 +92,11 @@ func summarizeRegistration(name string, reg *webauthn.Registration) *Registratio
 	if s.Transports == nil {
 		s.Transports = []string{}
 	}
-	if reg.HasCredProps {
-		rk := reg.CredPropsRK
-		s.ResidentKey = &rk
-	}
+	ext := &reg.ExtensionOutputs
+	s.ResidentKey = optBool(ext.CredProps.RK, ext.CredProps.HasRK)
+	s.PRFEnabled = optBool(ext.PRF.Enabled, ext.PRF.HasEnabled)
+	s.LargeBlobSupported = optBool(ext.LargeBlob.Supported, ext.LargeBlob.HasSupported)
+	s.CredProtect = ext.CredProtect.String()
 	return s
 }
 
@@ -105,6 +112,14 @@ func summarizeAssertion(name string, prev uint32, as *webauthn.Assertion) *Asser
 		Attachment:        as.Attachment.String(),
 		UserHandle:        b64url(as.UserHandle),
 	}
+}
+
+// optBool is v when has, else nil (JSON null).
+func optBool(v, has bool) *bool {
+	if !has {
+		return nil
+	}
+	return &v
 }
 
 // aaguidString formats an AAGUID as a UUID (RFC 9562 §4).

@@ -62,6 +62,9 @@ function show(res) {
       row("Sign count", b.signCount);
       row("Transports", b.transports.join(", ") || "(none reported)");
       row("Resident key", b.residentKey === null ? "unknown" : String(b.residentKey));
+      row("PRF enabled", b.prfEnabled === null ? "not reported" : String(b.prfEnabled));
+      row("Large blob supported", b.largeBlobSupported === null ? "not reported" : String(b.largeBlobSupported));
+      row("credProtect", b.credProtect || "(none)");
       row("Trust path", b.trustPath.join(" → ") || "(none)");
       row("Credential ID", b.credentialId);
     } else {

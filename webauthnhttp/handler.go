@@ -441,13 +441,14 @@ func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	var (
-		owner  []byte
-		name   string
-		stored webauthn.Credential
+		owner, unknown []byte
+		name           string
+		stored         webauthn.Credential
 	)
 	lookup := func(ctx context.Context, user, id []byte) (*webauthn.Credential, error) {
 		c, n, err := h.users.Credential(ctx, user, id)
 		if errors.Is(err, ErrUserNotFound) {
+			unknown = id
 			return nil, nil
 		}
 		if err != nil {
@@ -458,7 +459,7 @@ func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) (any, erro
 	}
 	var as webauthn.Assertion
 	if err := h.lc.CompleteAuthentication(r.Context(), handle, sid, req.credential, lookup, &as); err != nil {
-		return nil, err
+		return nil, h.withUnknownCredential(err, unknown)
 	}
 	if err := h.storeState(r.Context(), owner, &stored, &as); err != nil {
 		return nil, err
@@ -469,7 +470,9 @@ func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) (any, erro
 			return nil, err
 		}
 	}
-	return summarizeAssertion(name, stored.SignCount, &as), nil
+	s := summarizeAssertion(name, stored.SignCount, &as)
+	s.Signal = h.acceptedCredentials(r.Context(), name, owner, as.CredentialID)
+	return s, nil
 }
 
 // storeState writes the assertion's counter and backup state (§7.2 step

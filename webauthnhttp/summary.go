@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn/ceremony"
 )
 
 func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
@@ -64,6 +65,11 @@ type AssertionSummary struct {
 	Flags             FlagsSummary `json:"flags"`
 	Attachment        string       `json:"attachment"`
 	UserHandle        string       `json:"userHandle"`
+	// Signal lists every credential of the account for
+	// PublicKeyCredential.signalAllAcceptedCredentials (§5.1.10.3), so that
+	// authenticators hide the passkeys deleted since; null when the account
+	// could not be read whole.
+	Signal *ceremony.AllAcceptedCredentialsSignal `json:"signal"`
 }
 
 func summarizeFlags(f byte) FlagsSummary {

@@ -73,6 +73,7 @@ function show(res) {
       row("Sign count", b.previousSignCount + " → " + b.signCount);
       row("Clone suspected", String(b.cloneSuspected));
       row("Credential ID", b.credentialId);
+      if (b.signalled) row("Signal", b.signalled);
     }
   } else {
     box.className = "error";
@@ -81,9 +82,23 @@ function show(res) {
     if (res.body.step) row("Step", res.body.step);
     row("Message", res.body.message);
     if (res.status) row("HTTP status", res.status);
+    if (res.body.signalled) row("Signal", res.body.signalled);
   }
   window.demo.last = res;
   return res;
+}
+
+// signal passes a server's signal payload to the browser's Signal API
+// (WebAuthn L3 §5.1.10) when it has the method, and says what happened.
+async function signal(method, payload) {
+  if (!payload) return null;
+  if (typeof PublicKeyCredential[method] !== "function") return method + ": not supported by this browser";
+  try {
+    await PublicKeyCredential[method](payload);
+    return method + "(" + JSON.stringify(payload) + ")";
+  } catch (e) {
+    return method + ": " + e.name + " " + e.message;
+  }
 }
 
 async function ceremony(kind, params) {
@@ -105,7 +120,14 @@ async function ceremony(kind, params) {
   const finish = { path: path + "/finish", body: JSON.stringify({ username: params.username || "", credential: cred.toJSON() }) };
   window.demo.lastFinish = finish;
   const done = await post(finish.path, finish.body);
-  if (done.status !== 200) return fail(path + "/finish", done.status, done.body);
+  if (done.status !== 200) {
+    // A passkey the server no longer knows: let the authenticator hide it.
+    done.body.signalled = await signal("signalUnknownCredential", done.body.signal);
+    return fail(path + "/finish", done.status, done.body);
+  }
+  // After a sign-in, the account's current passkeys: authenticators hide
+  // the ones deleted since.
+  if (!reg) done.body.signalled = await signal("signalAllAcceptedCredentials", done.body.signal);
   return show({ ok: true, ceremony: kind, status: 200, body: done.body });
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/ceremony"
+	"github.com/passkeykit/webauthn/mds"
 )
 
 // maxRequestBody is the largest request body Handler reads: a response JSON
@@ -103,6 +104,10 @@ type HandlerOptions struct {
 	// Logger receives the cause of every failure answered (never sent to
 	// the client); nil means slog.Default().
 	Logger *slog.Logger
+	// Providers names the passkey provider of a registration by its AAGUID
+	// in RegistrationSummary.Provider (a FIDO Convenience Metadata Service
+	// BLOB, mds.LoadConvenience); nil names none. Display data only.
+	Providers *mds.Convenience
 }
 
 // Handler serves a passkey sign-up and sign-in for browsers as four JSON
@@ -385,7 +390,9 @@ func (h *Handler) registerFinish(w http.ResponseWriter, r *http.Request) (any, e
 			return nil, err
 		}
 	}
-	return summarizeRegistration(req.username, &reg), nil
+	s := summarizeRegistration(req.username, &reg)
+	s.Provider = summarizeProvider(h.opts.Providers, reg.AAGUID)
+	return s, nil
 }
 
 func (h *Handler) loginBegin(w http.ResponseWriter, r *http.Request) (any, error) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/ceremony"
+	"github.com/passkeykit/webauthn/mds"
 )
 
 func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
@@ -52,6 +53,26 @@ type RegistrationSummary struct {
 	PRFEnabled         *bool  `json:"prfEnabled"`
 	LargeBlobSupported *bool  `json:"largeBlobSupported"`
 	CredProtect        string `json:"credProtect"`
+	// Provider names the passkey provider by the AAGUID, from
+	// HandlerOptions.Providers; null when it does not list it.
+	Provider *ProviderSummary `json:"provider"`
+}
+
+// ProviderSummary is a passkey provider as the FIDO Convenience Metadata
+// Service names it: the default name and the light and dark icons (data:
+// URLs of images, or "").
+type ProviderSummary struct {
+	Name     string `json:"name"`
+	Icon     string `json:"icon"`
+	IconDark string `json:"iconDark"`
+}
+
+func summarizeProvider(c *mds.Convenience, aaguid [16]byte) *ProviderSummary {
+	name, icon, dark, ok := c.ProviderName(aaguid)
+	if !ok {
+		return nil
+	}
+	return &ProviderSummary{Name: name, Icon: icon, IconDark: dark}
 }
 
 // AssertionSummary is the JSON body of a successful login/finish.

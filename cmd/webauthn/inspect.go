@@ -27,11 +27,20 @@ func inspect(args []string, stdin io.Reader, w io.Writer) int {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	var m mdsFlags
 	m.register(fs, true)
+	convenience := fs.String("convenience", "", "a FIDO Convenience Metadata Service BLOB to name the passkey provider from (verified with -mds-root)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	args = fs.Args()
 	p := &printer{w: w}
+	if *convenience != "" {
+		c, err := m.loadConvenience(*convenience)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "webauthn inspect: convenience metadata BLOB:", err)
+			return 1
+		}
+		p.conv = c
+	}
 	if m.blob != "" {
 		idx, err := m.load(m.blob)
 		if err != nil {
@@ -62,6 +71,7 @@ func inspect(args []string, stdin io.Reader, w io.Writer) int {
 type printer struct {
 	w      io.Writer
 	mds    *mds.Index
+	conv   *mds.Convenience
 	indent string
 	failed bool
 }
@@ -212,6 +222,9 @@ func (p *printer) authData(b []byte) {
 				} else {
 					p.f("          not in the metadata BLOB")
 				}
+			}
+			if p.conv != nil {
+				p.provider(a.AAGUID)
 			}
 			p.f("credentialId (%d bytes) %x", len(a.CredentialID), a.CredentialID)
 			p.f("credentialPublicKey:")
@@ -367,4 +380,21 @@ func (p *printer) pubArea(b []byte) {
 func uuid(b [16]byte) string {
 	h := hex.EncodeToString(b[:])
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// provider prints the passkey provider the Convenience Metadata Service BLOB
+// names for aaguid.
+func (p *printer) provider(aaguid authdata.AAGUID) {
+	pr := p.conv.Lookup(aaguid)
+	if pr == nil {
+		p.f("          provider not in the convenience metadata BLOB")
+		return
+	}
+	p.f("          provider %q (convenience metadata no %d)", pr.Name(""), p.conv.No)
+	for _, ic := range []struct{ what, url string }{{"icon", pr.Icon}, {"iconDark", pr.IconDark}} {
+		if ic.url != "" {
+			media, _, _ := strings.Cut(strings.TrimPrefix(ic.url, "data:"), ";")
+			p.f("          %s %s, %d bytes", ic.what, media, len(ic.url))
+		}
+	}
 }

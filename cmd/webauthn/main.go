@@ -16,14 +16,17 @@ import (
 const usage = `usage:
   webauthn conformance DIR        run every vector under DIR (trust anchors resolved against DIR)
   webauthn verify [-json] FILE... verify vector files; readable report, or JSON lines with -json
-  webauthn inspect [-mds BLOB -mds-root PEM] [FILE|-]
+  webauthn inspect [-mds BLOB] [-convenience BLOB] [-mds-root PEM] [FILE|-]
                                   decode a registration/authentication response, a vector file,
                                   or a raw attestationObject (binary or base64url) for a human;
-                                  with a metadata BLOB, name the authenticator and its status
+                                  with a metadata BLOB, name the authenticator and its status;
+                                  with a Convenience Metadata Service BLOB, the passkey provider
   webauthn mds -mds-root PEM [-at TIME] FILE
                                   summarise a FIDO MDS3 BLOB: entries, statuses, nextUpdate, signature
   webauthn gen DIR                regenerate the project's deterministic vectors into DIR
-  webauthn demo [-addr ADDR]      serve a demo relying party on localhost (register, sign in)
+  webauthn demo [-addr ADDR] [-convenience BLOB -mds-root PEM]
+                                  serve a demo relying party on localhost (register, sign in);
+                                  with a Convenience Metadata Service BLOB, name passkey providers
 `
 
 func main() {

@@ -57,6 +57,7 @@ function show(res) {
       row("Format", b.format);
       row("Attestation type", b.attestationType);
       row("AAGUID", b.aaguid);
+      row("Provider", b.provider ? b.provider.name : "(not in the convenience metadata, or none loaded)");
       row("Algorithm", b.algorithm + " (" + b.algorithmId + ")");
       row("Flags", flagNames(b.flags));
       row("Sign count", b.signCount);
@@ -101,6 +102,39 @@ async function signal(method, payload) {
   }
 }
 
+// The passkeys this page registered, newest first, with the provider the
+// server named: { user, credentialId, provider, aaguid, removed }.
+const passkeys = [];
+
+function renderPasskeys() {
+  const ul = $("passkey-list");
+  ul.replaceChildren();
+  for (const p of passkeys) {
+    const li = document.createElement("li");
+    li.className = "passkey" + (p.removed ? " removed" : "");
+    if (p.provider && p.provider.icon) {
+      const img = document.createElement("img");
+      img.src = p.provider.icon; img.alt = ""; img.width = 24; img.height = 24;
+      li.append(img);
+    }
+    const name = p.provider ? p.provider.name : "Unknown provider (AAGUID " + p.aaguid + ")";
+    li.append(document.createTextNode(name + " — " + p.user + " — " + p.credentialId.slice(0, 12) + "…" +
+      (p.removed ? " (no longer on the account)" : "")));
+    ul.append(li);
+  }
+}
+
+// notePasskeys records a successful ceremony in the list.
+function notePasskeys(kind, b) {
+  if (kind === "registration") {
+    passkeys.unshift({ user: b.user, credentialId: b.credentialId, provider: b.provider || null, aaguid: b.aaguid, removed: false });
+  } else if (b.signal) {
+    const accepted = new Set(b.signal.allAcceptedCredentialIds);
+    for (const p of passkeys) if (p.user === b.user) p.removed = !accepted.has(p.credentialId);
+  }
+  renderPasskeys();
+}
+
 async function ceremony(kind, params) {
   const reg = kind === "registration";
   const path = reg ? "/register" : "/login";
@@ -128,6 +162,7 @@ async function ceremony(kind, params) {
   // After a sign-in, the account's current passkeys: authenticators hide
   // the ones deleted since.
   if (!reg) done.body.signalled = await signal("signalAllAcceptedCredentials", done.body.signal);
+  notePasskeys(kind, done.body);
   return show({ ok: true, ceremony: kind, status: 200, body: done.body });
 }
 
@@ -144,6 +179,7 @@ window.demo = {
   },
   last: null,
   lastFinish: null,
+  passkeys,
 };
 
 $("register").addEventListener("click", () => window.demo.register());

@@ -4,7 +4,8 @@ import "errors"
 
 // Cognito exception names (Amazon Cognito user pools API, CompleteWebAuthnRegistration
 // and the sign-in flow). Every *Error carries exactly one of these; the mapping from
-// fault to exception is the table in ../shared/vectors/SCHEMA.md and the README.
+// fault to exception is fixed by the fault sentinel (the Err… variables below)
+// and tabled in the README's Errors section.
 const (
 	ExceptionInvalidParameter       = "InvalidParameterException"
 	ExceptionChallengeNotFound      = "WebAuthnChallengeNotFoundException"
@@ -31,11 +32,18 @@ const stepPolicy = "RelyingParty"
 // *Error and, through Unwrap, the causes' own types.
 type Error struct {
 	exception string
-	// Step is the W3C WebAuthn Level 3 (Recommendation) step that failed,
-	// numbered as the published §7.1 and §7.2 lists are, e.g. "§7.1 step 9"
-	// for the origin; a section ("§5.4") for a fault in issuing options; or
-	// the component that refused before any step ran ("RelyingParty",
-	// "ChallengeStore", "Lifecycle", "Handler").
+	// Step says where the ceremony failed. It is one of:
+	//   - "§7.1 step N" or "§7.2 step N": the W3C WebAuthn Level 3
+	//     (Recommendation) step that failed, numbered as the published §7.1
+	//     and §7.2 lists are, e.g. "§7.1 step 9" for the origin;
+	//   - "§7.1" or "§7.2": a recovered panic in that ceremony
+	//     (InternalErrorException);
+	//   - "§5.4" or "§5.5": a fault in issuing creation or request options
+	//     (package ceremony, Start…), and "§5.4.3" for the user account
+	//     parameters of a registration (package webauthnhttp);
+	//   - "RelyingParty": the policy cannot run a ceremony (RelyingParty.Check);
+	//   - "Handler": the HTTP request itself (package webauthnhttp): its body,
+	//     its session cookie.
 	Step string
 	// Reason says what was wrong in terms of the input.
 	Reason string
@@ -45,7 +53,8 @@ type Error struct {
 	Err error
 }
 
-// Exception returns the Cognito exception name, e.g. "WebAuthnOriginNotAllowedException".
+// Exception returns the Cognito exception name, e.g.
+// "WebAuthnOriginNotAllowedException": ExceptionName for an *Error in hand.
 func (e *Error) Exception() string { return e.exception }
 
 func (e *Error) Error() string {
@@ -65,7 +74,8 @@ func (e *Error) Unwrap() []error {
 }
 
 // Fault sentinels. Each names one row of the error table; the exception is fixed
-// by the sentinel (see ExceptionOf).
+// by the sentinel (the comment above each group names it): NewError(fault, …)
+// carries it, and ExceptionName reads it back.
 var (
 	// InvalidParameterException.
 	ErrMalformed      = errors.New("webauthn: malformed input")
@@ -96,9 +106,9 @@ var (
 	ErrInternal = errors.New("webauthn: internal error")
 )
 
-// ExceptionOf returns the Cognito exception for a fault sentinel, and
+// exceptionOf returns the Cognito exception for a fault sentinel, and
 // ExceptionInternalError for anything else.
-func ExceptionOf(fault error) string {
+func exceptionOf(fault error) string {
 	switch fault {
 	case ErrMalformed, ErrIDMismatch, ErrCredentialType, ErrClientDataType:
 		return ExceptionInvalidParameter
@@ -130,11 +140,12 @@ func ExceptionOf(fault error) string {
 // fault. Stores and other packages that plug into the ceremonies use it so that
 // their errors carry the same exceptions.
 func NewError(fault error, step, reason string, cause error) *Error {
-	return &Error{exception: ExceptionOf(fault), Step: step, Reason: reason, Fault: fault, Err: cause}
+	return &Error{exception: exceptionOf(fault), Step: step, Reason: reason, Fault: fault, Err: cause}
 }
 
 // ExceptionName returns the Cognito exception of err when it is (or wraps) an
-// *Error, and "" otherwise.
+// *Error, and "" otherwise. It is the one way to get the exception of an
+// error; (*Error).Exception is the same for an *Error already in hand.
 func ExceptionName(err error) string {
 	var e *Error
 	if errors.As(err, &e) {

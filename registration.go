@@ -30,8 +30,9 @@ type Registration struct {
 	PublicKey []byte
 	// Algorithm is the COSE algorithm of PublicKey.
 	Algorithm cose.Algorithm
-	// AAGUID identifies the authenticator model (§6.5.2); all zero for U2F.
-	AAGUID [16]byte
+	// AAGUID identifies the authenticator model (§6.5.2); all zero for U2F
+	// and anonymized "none" attestation. String gives its UUID form.
+	AAGUID authdata.AAGUID
 	// SignCount is the initial signature counter (§6.1.1).
 	SignCount uint32
 	// Flags are the authenticator data flags; UserVerified, BackupEligible
@@ -151,7 +152,7 @@ var regClientDataSteps = [5]string{"§7.1 step 7", "§7.1 step 8", "§7.1 step 9
 // (§5.1).
 //
 // The steps run in the order of §7.1, and the first that fails decides the
-// *Error and its Cognito exception (see ../shared/vectors/SCHEMA.md):
+// *Error and its Cognito exception (the README's Errors table):
 //
 //   - the policy: Disabled (WebAuthnNotEnabledException), no RPID
 //     (WebAuthnConfigurationMissingException);

@@ -36,7 +36,7 @@ func parseX5C(in *Input, f Format, step string, it Certs) ([]*x509.Certificate, 
 	return certs, nil
 }
 
-// judgeChain verifies certs (leaf first) at in.Time (§7.1 step 22-23): against
+// judgeChain verifies certs (leaf first) at in.Time (§7.1 steps 23-24): against
 // the anchors Options.Anchors supplies for the format and AAGUID when there are
 // any (out.Judged), and otherwise every link's signature and validity only.
 // Anchors never come from x5c.

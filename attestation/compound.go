@@ -53,12 +53,12 @@ func verifyCompound(in *Input, s Statement, out *Result) error {
 			return fail(f, "§8.9 syntax", ErrInvalidStatement, errCompoundNested)
 		}
 		if err := verifyStatement(in, sf, sub, &subs[i]); err != nil {
-			kind := ErrInvalidStatement
+			fault := ErrInvalidStatement
 			var e *Error
 			if errors.As(err, &e) {
-				kind = e.Kind
+				fault = e.Fault
 			}
-			return fail(f, "§8.9 sub-statement", kind, err)
+			return fail(f, "§8.9 sub-statement", fault, err)
 		}
 	}
 	out.Format = f

@@ -56,7 +56,7 @@ func TestCompoundRejects(t *testing.T) {
 	if !errors.As(err, &e) || e.Format != FormatCompound {
 		t.Fatalf("outer error %v", err)
 	}
-	if inner, ok := e.Err.(*Error); !ok || inner.Format != FormatPacked || inner.Kind != ErrBadSignature {
+	if inner, ok := e.Err.(*Error); !ok || inner.Format != FormatPacked || inner.Fault != ErrBadSignature {
 		t.Fatalf("inner error %#v", e.Err)
 	}
 }

@@ -101,7 +101,7 @@ type Object struct {
 // text keys "fmt" (text), "attStmt" (a map, or for "compound" an array) and
 // "authData" (bytes), in any order. It rejects anything that is not exactly one
 // well-formed CBOR item (indefinite lengths, tags, duplicate keys at any depth,
-// nesting past cbor.MaxDepth, lengths past the end, trailing bytes), unknown or
+// nesting deeper than 16 levels, lengths past the end, trailing bytes), unknown or
 // differently-cased keys, and members of the wrong type. An unknown fmt is not
 // an error here: Format is FormatUnknown and the verifier rejects it. On error
 // *out is zeroed. It does not allocate.

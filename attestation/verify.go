@@ -44,7 +44,7 @@ func (t Type) String() string {
 // signatures and validity but not judged), a private certificate cache, hardware
 // enforcement required for android-key, and a one-minute SafetyNet window.
 type Options struct {
-	// Anchors supplies trust anchors per format and AAGUID (§7.1 step 22). Nil
+	// Anchors supplies trust anchors per format and AAGUID (§7.1 step 23). Nil
 	// means no chain is judged against roots: the Result says so and the
 	// ceremony's policy decides whether that is acceptable.
 	Anchors trust.Source
@@ -71,7 +71,7 @@ type Options struct {
 // not set one: the attestation is fetched right before registration.
 const DefaultSafetyNetWindow = time.Minute
 
-// Input is what every statement verification procedure takes (§7.1 step 21):
+// Input is what every statement verification procedure takes (§7.1 step 22):
 // the statement, the authenticator data, the hash of the serialized client data,
 // and the credential public key already parsed from the authenticator data.
 type Input struct {
@@ -84,7 +84,7 @@ type Input struct {
 	Options *Options
 }
 
-// Result is the verification procedure's output (§6.5.3, §7.1 step 21).
+// Result is the verification procedure's output (§6.5.3, §7.1 step 22).
 type Result struct {
 	Format Format
 	Type   Type
@@ -121,14 +121,14 @@ type Error struct {
 	Format Format
 	// Step names the spec step, e.g. "§8.2 step 2".
 	Step string
-	// Kind is one of the sentinels above.
-	Kind error
+	// Fault is the class sentinel, one of the Err… variables above.
+	Fault error
 	// Err is the underlying cause, possibly nil.
 	Err error
 }
 
 func (e *Error) Error() string {
-	s := "attestation: " + e.Format.String() + " " + e.Step + ": " + e.Kind.Error()
+	s := "attestation: " + e.Format.String() + " " + e.Step + ": " + e.Fault.Error()
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}
@@ -138,13 +138,13 @@ func (e *Error) Error() string {
 // Unwrap returns the class sentinel and the cause.
 func (e *Error) Unwrap() []error {
 	if e.Err == nil {
-		return []error{e.Kind}
+		return []error{e.Fault}
 	}
-	return []error{e.Kind, e.Err}
+	return []error{e.Fault, e.Err}
 }
 
-func fail(f Format, step string, kind, cause error) error {
-	return &Error{Format: f, Step: step, Kind: kind, Err: cause}
+func fail(f Format, step string, fault, cause error) error {
+	return &Error{Format: f, Step: step, Fault: fault, Err: cause}
 }
 
 // sigKind classifies a signature verification error (cosesig's, or
@@ -169,7 +169,7 @@ func (o *Options) verifier() *trust.Verifier {
 }
 
 // Verify runs the verification procedure of the statement's format (§7.1 step
-// 21, §8). It rejects unknown formats (including differently-cased names) and
+// 22, §8). It rejects unknown formats (including differently-cased names) and
 // every fault inside a statement with an *Error. Certificates are judged at
 // in.Time. Verify is safe for concurrent use.
 func Verify(in *Input, out *Result) error {

@@ -45,7 +45,7 @@ const (
 	// data or extensions: rpIdHash (32), flags (1), signCount (4).
 	MinLen = 37
 	// MaxCredentialIDLen is the largest credential ID a relying party accepts
-	// (§7.1 step 24 in Level 3: "credentialId is less than or equal to 1023 bytes").
+	// (§7.1 step 25: "Verify that the credentialId is ≤ 1023 bytes").
 	MaxCredentialIDLen = 1023
 	// aaguidLen and credIDLenLen are the fixed parts of attested credential data (§6.5.2).
 	aaguidLen    = 16

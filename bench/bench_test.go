@@ -13,8 +13,8 @@ import (
 
 // Benchmark names are a contract read by cmd/compare and by the README:
 //
-//	BenchmarkRegistration/<vector>/{ours,ours-warm,go-webauthn,floor}
-//	BenchmarkAuthentication/<vector>/{ours,go-webauthn,floor}
+//	BenchmarkRegistration/<vector>/{ours,ours-warm,go-webauthn,go-webauthn-mds,floor}
+//	BenchmarkAuthentication/<vector>/{ours,ours-warm,go-webauthn,floor}
 //	BenchmarkParse/<layer>
 //	BenchmarkParallel/<vector>
 //
@@ -32,14 +32,18 @@ import (
 // verifyAt for tpm and the vector's anchors for apple and android-key (see
 // gwlink.go), without which it rejects the Windows Hello TPM vectors (AIK
 // certificate expired by today) and the W3C apple and android-key vectors
-// (chain not ending at its built-in roots). It judges packed and fido-u2f
-// chains against nothing, so it does less work than ours there.
+// (chain not ending at its built-in roots). Plain go-webauthn judges packed,
+// fido-u2f and tpm chains against nothing, so it does less work than ours
+// there; go-webauthn-mds (gwmds_test.go) judges them against the same
+// anchors through its metadata provider.
 
 // BenchmarkRegistration is the full §7.1 ceremony from the response JSON.
-// ours: caches cold (RelyingParty.ResetCaches, outside the timer, every
-// iteration); ours-warm: the certificate and link cache kept across
-// iterations, as in a server; go-webauthn: its parse and Verify; floor: the
-// bare stdlib crypto (floor_test.go).
+// ours: every cache cold (RelyingParty.ResetCaches — certificate, chain-link
+// and credential key caches — outside the timer, every iteration);
+// ours-warm: the caches kept across iterations, as in a server;
+// go-webauthn: its parse and Verify without metadata; go-webauthn-mds: the
+// same with a metadata provider naming the vector's anchors (packed,
+// fido-u2f, tpm only); floor: the bare stdlib crypto (floor_test.go).
 func BenchmarkRegistration(b *testing.B) {
 	for _, v := range byCeremony(benchVectors(b), "registration") {
 		b.Run(v.id, func(b *testing.B) {
@@ -54,6 +58,27 @@ func BenchmarkRegistration(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					if err := gwRegister(v, params); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("go-webauthn-mds", func(b *testing.B) {
+				if _, ok, err := mdsEntryOf(v); err != nil || !ok {
+					b.Skipf("%s: no chain judged through metadata (%v)", v.id, err)
+				}
+				m := gwMDSFor(b, benchVectors(b))
+				gwSetup(v)
+				params := gwParams(v)
+				if err := gwRegister(v, params); err != nil {
+					b.Skipf("go-webauthn rejects %s: %v", v.id, err)
+				}
+				at, err := gwMDSMode(v, params, m)
+				if err != nil {
+					b.Skipf("go-webauthn-mds rejects %s: %v", v.id, err)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := gwRegisterMDS(v, params, m, at); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -89,27 +114,14 @@ func benchOursRegistration(b *testing.B, v *vector, warm bool) {
 }
 
 // BenchmarkAuthentication is the full §7.2 ceremony from the response JSON
-// against the stored credential record.
+// against the stored credential record: ours cold (every cache emptied
+// before each op, outside the timer) and ours-warm (the credential key
+// converted once, as a server holding the RelyingParty does).
 func BenchmarkAuthentication(b *testing.B) {
 	for _, v := range byCeremony(benchVectors(b), "authentication") {
 		b.Run(v.id, func(b *testing.B) {
-			b.Run("ours", func(b *testing.B) {
-				rp := ourRP(v)
-				cred, err := ourCredential(v)
-				if err != nil {
-					b.Fatal(err)
-				}
-				var a webauthn.Assertion
-				if err := rp.VerifyAuthentication(v.Response, v.challenge, cred, &a); err != nil {
-					b.Skipf("ours rejects %s: %v", v.id, err)
-				}
-				b.ReportAllocs()
-				for b.Loop() {
-					if err := rp.VerifyAuthentication(v.Response, v.challenge, cred, &a); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
+			b.Run("ours", func(b *testing.B) { benchOursAuthentication(b, v, false) })
+			b.Run("ours-warm", func(b *testing.B) { benchOursAuthentication(b, v, true) })
 			b.Run("go-webauthn", func(b *testing.B) {
 				if err := gwAuthenticate(v); err != nil {
 					b.Skipf("go-webauthn rejects %s: %v", v.id, err)
@@ -129,6 +141,32 @@ func BenchmarkAuthentication(b *testing.B) {
 				benchFunc(b, f)
 			})
 		})
+	}
+}
+
+// benchOursAuthentication runs VerifyAuthentication; cold (warm false)
+// empties every cache of the RelyingParty, the credential key cache
+// included, before each op, outside the timer.
+func benchOursAuthentication(b *testing.B, v *vector, warm bool) {
+	rp := ourRP(v)
+	cred, err := ourCredential(v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var a webauthn.Assertion
+	if err := rp.VerifyAuthentication(v.Response, v.challenge, cred, &a); err != nil {
+		b.Skipf("ours rejects %s: %v", v.id, err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if !warm {
+			b.StopTimer()
+			rp.ResetCaches()
+			b.StartTimer()
+		}
+		if err := rp.VerifyAuthentication(v.Response, v.challenge, cred, &a); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

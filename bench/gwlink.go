@@ -29,3 +29,9 @@ var gwAppleRoots *x509.CertPool
 
 //go:linkname gwAndroidKeyRoots github.com/go-webauthn/webauthn/protocol.attAndroidKeyHardwareRootsCertPool
 var gwAndroidKeyRoots *x509.CertPool
+
+// gwTPMParseAIKAttCA is go-webauthn's preparation of a TPM AIK certificate
+// for its metadata trust anchor check.
+//
+//go:linkname gwTPMParseAIKAttCA github.com/go-webauthn/webauthn/protocol.tpmParseAIKAttCA
+func gwTPMParseAIKAttCA(x5c *x509.Certificate, x5cis []*x509.Certificate) (*x509.Certificate, []*x509.Certificate, *protocol.Error)

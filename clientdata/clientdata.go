@@ -101,10 +101,10 @@ func (c *ClientData) AppendTopOrigin(dst []byte) []byte {
 const challengeChunk = 512
 
 // ChallengeEquals reports whether the challenge member, after decoding JSON
-// escapes, is base64url text (as package internal/b64 accepts it: unpadded
-// or correctly padded, URL-safe alphabet, zero unused bits) that decodes to
+// escapes, is base64url text (RFC 4648 §5: unpadded or with exactly the
+// padding §4 prescribes, URL-safe alphabet only, zero unused bits) that decodes to
 // exactly raw, the challenge the relying party issued (WebAuthn L3 §7.1 step
-// 12, §7.2 step 12). It allocates nothing.
+// 8, §7.2 step 11). It allocates nothing.
 func (c *ClientData) ChallengeEquals(raw []byte) bool {
 	if c.Challenge == nil {
 		return false

@@ -22,20 +22,12 @@ type vec struct {
 	challenge []byte // the issued challenge, decoded
 }
 
+// loadVectors returns the clientDataJSON and issued challenge of every
+// shared vector.
 func loadVectors(t testing.TB) []vec {
-	dir := testenv.VectorsDir(t)
 	var out []vec
-	for _, p := range testenv.Files(t, dir) {
-		v, err := vectors.Load(p, dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c := v.ClientDataJSON(); c != nil {
-			out = append(out, vec{v.Name, c, vectors.B64(v.Challenge)})
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no clientDataJSON in the vectors")
+	for _, it := range testenv.Items(t, "clientDataJSON", func(v *vectors.Vector) [][]byte { return [][]byte{v.ClientDataJSON()} }) {
+		out = append(out, vec{it.V.Name, it.B, vectors.B64(it.V.Challenge)})
 	}
 	return out
 }

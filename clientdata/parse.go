@@ -3,8 +3,8 @@ package clientdata
 import "github.com/passkeykit/webauthn/internal/jsonx"
 
 // Parse parses clientDataJSON b (WebAuthn L3 §5.8.1) into *out, whose fields
-// are views into b. It reads b as JSON (RFC 8259) with package internal/jsonx
-// and rejects, resetting *out to the zero value:
+// are views into b. It reads b as strict JSON (RFC 8259) and rejects,
+// resetting *out to the zero value:
 //
 //   - input over MaxSize bytes (ErrTooLarge);
 //   - a top-level value that is not an object (ErrNotObject), or anything but
@@ -13,9 +13,8 @@ import "github.com/passkeykit/webauthn/internal/jsonx"
 //     trailing commas, bad numbers, bad escapes, lone surrogates, invalid
 //     UTF-8, control characters (ErrSyntax);
 //   - two members of any object, at any depth, whose names are equal after
-//     decoding escapes (ErrDuplicateKey), nesting deeper than jsonx.MaxDepth
-//     (ErrTooDeep), objects with more than jsonx.MaxMembers members
-//     (ErrTooManyMembers);
+//     decoding escapes (ErrDuplicateKey), nesting deeper than 16 levels
+//     (ErrTooDeep), objects with more than 64 members (ErrTooManyMembers);
 //   - type, challenge, origin or topOrigin that is not a string, crossOrigin
 //     that is not true or false (null included) (ErrFieldType);
 //   - a missing type, challenge or origin (ErrMissingType,

@@ -22,17 +22,9 @@ type vectorKey struct {
 // the COSE key inside the authData of every registration vector that has one.
 func vectorKeys(tb testing.TB) []vectorKey {
 	tb.Helper()
-	dir := testenv.VectorsDir(tb)
 	var out []vectorKey
-	for _, p := range testenv.Files(tb, dir) {
-		if filepath.Base(p) == "SCHEMA.md" {
-			continue
-		}
-		v, err := vectors.Load(p, dir)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		name, _ := filepath.Rel(dir, p)
+	for _, v := range testenv.Vectors(tb) {
+		name, _ := filepath.Rel(v.Dir, v.Path)
 		if v.CredentialPublicKey != "" {
 			k := vectors.B64(v.CredentialPublicKey)
 			if k == nil {
@@ -102,14 +94,27 @@ func TestVectorKeys(t *testing.T) {
 	t.Logf("credential keys by algorithm: %v", counts)
 }
 
+// minAllocKeys is the fewest vector keys TestParseKeyAllocations must
+// measure: the shared set holds 93 that parse, 89 of them in vectors
+// expected to verify.
+const minAllocKeys = 50
+
+// TestParseKeyAllocations measures ParseKey on every vector key that parses:
+// at least minAllocKeys of them, every key of a vector expected to verify,
+// and each key type (EC2, OKP, RSA) at least once.
 func TestParseKeyAllocations(t *testing.T) {
-	n := 0
+	n, ok := 0, 0
+	types := map[KeyType]int{}
 	for _, vk := range vectorKeys(t) {
+		if vk.ok {
+			ok++
+		}
 		var k Key
 		if ParseKey(vk.key, &k) != nil {
 			continue
 		}
 		n++
+		types[k.Type]++
 		allocs := testing.AllocsPerRun(100, func() {
 			if err := ParseKey(vk.key, &k); err != nil {
 				t.Fatal(err)
@@ -119,7 +124,15 @@ func TestParseKeyAllocations(t *testing.T) {
 			t.Errorf("%s: ParseKey allocates %v times", vk.name, allocs)
 		}
 	}
-	t.Logf("%d vector keys parsed with 0 allocations", n)
+	if n < minAllocKeys || n < ok {
+		t.Fatalf("measured %d keys, want at least %d and every one of the %d keys of vectors expected to verify", n, minAllocKeys, ok)
+	}
+	for _, kt := range []KeyType{EC2, OKP, RSA} {
+		if types[kt] == 0 {
+			t.Errorf("no %v key among the vector keys measured", kt)
+		}
+	}
+	t.Logf("%d vector keys parsed with 0 allocations (by key type: %v)", n, types)
 }
 
 func TestEveryPrefixFails(t *testing.T) {

@@ -94,11 +94,6 @@ func (b *hostileBuilder) regExt(name string, rp *webauthn.RelyingParty, ext []by
 	b.regAuthData(name, rp, ad.Bytes())
 }
 
-// regStmt adds a registration of format with the raw attStmt bytes stmt.
-func (b *hostileBuilder) regStmt(name string, rp *webauthn.RelyingParty, format string, stmt []byte) {
-	b.reg(name, rp, forge.Object(format, forge.RawCBOR(stmt), b.r.AuthDataBytes()))
-}
-
 // regCDJ adds a "none" registration with clientDataJSON cdj.
 func (b *hostileBuilder) regCDJ(name string, rp *webauthn.RelyingParty, cdj []byte, mayPass bool) {
 	b.add(hostile{name: name, rp: rp, mayPass: mayPass, chal: b.r.ClientData.Challenge,

@@ -18,15 +18,10 @@ func generatedDir() string { return filepath.Join(testenv.TestdataDir(), "vector
 
 // runSet runs one subtest per file under root and logs "N passed, N failed".
 func runSet(t *testing.T, root string) {
-	files := testenv.Files(t, root)
 	passed, failed := 0, 0
-	for _, path := range files {
-		rel, _ := filepath.Rel(root, path)
+	for _, v := range testenv.LoadVectors(t, root) {
+		rel, _ := filepath.Rel(root, v.Path)
 		ok := t.Run(filepath.ToSlash(rel), func(t *testing.T) {
-			v, err := vectors.Load(path, root)
-			if err != nil {
-				t.Fatal(err)
-			}
 			pass, exception, detail, err := conformance.Run(v)
 			if err != nil {
 				t.Fatalf("cannot run vector: %v", err)

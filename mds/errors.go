@@ -42,18 +42,18 @@ var (
 	ErrStatusList       = errors.New("mds: android attestation status list is malformed")
 )
 
-// Error is a load failure: the class sentinel (Kind), where it was found
+// Error is a load failure: the class sentinel (Fault), where it was found
 // (Field: a JWS part or payload member such as "header.x5c[1]" or
 // "entries[12].aaguid") and the underlying cause, possibly nil. errors.Is sees
-// both Kind and Err.
+// both Fault and Err.
 type Error struct {
-	Kind  error
+	Fault error
 	Field string
 	Err   error
 }
 
 func (e *Error) Error() string {
-	s := e.Kind.Error()
+	s := e.Fault.Error()
 	if e.Field != "" {
 		s += " (" + e.Field + ")"
 	}
@@ -66,11 +66,11 @@ func (e *Error) Error() string {
 // Unwrap returns the class sentinel and the cause.
 func (e *Error) Unwrap() []error {
 	if e.Err == nil {
-		return []error{e.Kind}
+		return []error{e.Fault}
 	}
-	return []error{e.Kind, e.Err}
+	return []error{e.Fault, e.Err}
 }
 
-func fail(kind error, field string, cause error) error {
-	return &Error{Kind: kind, Field: field, Err: cause}
+func fail(fault error, field string, cause error) error {
+	return &Error{Fault: fault, Field: field, Err: cause}
 }

@@ -97,7 +97,7 @@ func (s *policySource) Anchors(q *trust.Query) (*trust.Pool, error) {
 	return e.Roots, nil
 }
 
-// Check is the registration-time metadata check (WebAuthn L3 §7.1 step 22-23,
+// Check is the registration-time metadata check (WebAuthn L3 §7.1 steps 23-24,
 // MDS3 §3.1.3-3.1.4), to call after the attestation statement verified. The
 // authenticator is looked up by aaguid when non-zero, else by keyID (see
 // Lookup). Check returns:

@@ -206,8 +206,7 @@ var entryNames = []string{
 //     MaxBLOBSize (ErrTooLarge);
 //   - anything but three non-empty unpadded base64url parts, a header that is
 //     not strict JSON (duplicate names, other-case spellings of
-//     alg/x5c/x5u/crit), lacks alg, or carries crit (ErrMalformedJWS; see
-//     internal/jws.ParseHeader);
+//     alg/x5c/x5u/crit), lacks alg, or carries crit (ErrMalformedJWS);
 //   - an alg outside RS/PS/ES 256/384/512, or a key that does not match it
 //     (RSA below MinRSABits or above cose.MaxRSABits, another curve)
 //     (ErrAlgorithm);

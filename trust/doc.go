@@ -1,6 +1,6 @@
 // Package trust decides whether an attestation certificate chain (x5c) ends at
 // an anchor the relying party accepts, at a time the caller passes
-// (W3C WebAuthn Level 3 §7.1 steps 22-23, §8).
+// (W3C WebAuthn Level 3 §7.1 steps 23-24, §8).
 //
 // The pieces are:
 //

@@ -53,7 +53,7 @@ func TestEmbeddedRoots(t *testing.T) {
 	if AppleRoots().Len() != 1 || GoogleHardwareAttestationRoots().Len() != 5 {
 		t.Fatalf("AppleRoots %d, Google %d", AppleRoots().Len(), GoogleHardwareAttestationRoots().Len())
 	}
-	if AppleRoots() != AppleRoots() {
+	if first, second := AppleRoots(), AppleRoots(); first != second {
 		t.Fatal("AppleRoots parsed twice")
 	}
 	for _, c := range slices.Concat(AppleRoots().Certificates(), GoogleHardwareAttestationRoots().Certificates()) {

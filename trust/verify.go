@@ -50,15 +50,17 @@ type Verifier struct {
 }
 
 // Verify checks chain (x5c order: leaf first) against anchors at time at
-// (WebAuthn L3 §7.1 step 22-23). Every certificate must be valid at at
+// (WebAuthn L3 §7.1 steps 23-24). Every certificate must be valid at at
 // (NotBefore <= at <= NotAfter, else ErrNotYetValid / ErrExpired) and carry no
 // critical extension outside opts.HandledCriticalExtensions that crypto/x509
 // left unhandled (ErrUnhandledCritical). Every link chain[i] -> chain[i+1]
 // must have chain[i]'s raw issuer equal to chain[i+1]'s raw subject
 // (ErrIssuerMismatch), an issuer with basicConstraints cA=TRUE (ErrNotCA) and,
 // when keyUsage is present, keyCertSign (ErrNoCertSign), and a signature that
-// verifies (ErrBadSignature; MD5 and SHA-1 signatures are rejected as by
-// x509.Certificate.CheckSignatureFrom). A CA whose basicConstraints carry a
+// verifies (ErrBadSignature; MD5 signatures are rejected as by
+// x509.Certificate.CheckSignatureFrom, while SHA-1 signatures, which
+// crypto/x509 refuses, are verified here unless v.RejectSHA1Signatures is
+// set). A CA whose basicConstraints carry a
 // pathLenConstraint, in the chain or the anchor outside it, may have at most
 // that many certificates between itself and the leaf, self-issued ones
 // included (RFC 5280 §6.1.4 (l)/(m); ErrPathLen, Index the constrained CA).

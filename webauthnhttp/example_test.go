@@ -179,5 +179,5 @@ func ExampleUserMessage() {
 	err := webauthn.NewError(webauthn.ErrChallengeNotFound, "§7.2 step 11", "challenge not issued, expired or already used", nil)
 	fmt.Println(webauthnhttp.HTTPStatus(err), webauthnhttp.UserMessage(err))
 	// Output:
-	// 400 This sign-in attempt has expired or was already used. Please start again.
+	// 400 This attempt has expired or was already used. Please start again.
 }

@@ -80,7 +80,11 @@ type HandlerOptions struct {
 	ResidentKey ceremony.ResidentKey
 	// CookieName is the session cookie identifying the client; "" means
 	// DefaultSessionCookie. The cookie is HttpOnly, SameSite=Strict, and
-	// Secure when the request came over TLS.
+	// Secure when the request came over TLS or when every one of the
+	// RelyingParty's Origins is https: behind a TLS-terminating proxy the
+	// request reaches the handler in plain HTTP while the browser speaks
+	// https. A relying party with an http origin (a demo on
+	// http://localhost) gets a cookie without Secure over plain HTTP.
 	CookieName string
 	// Secret keys the user handles of names that have no account yet and
 	// the fictitious allowCredentials of unknown names (at least 32 bytes);
@@ -122,7 +126,10 @@ type HandlerOptions struct {
 // the client ID. A begin request may also name "displayName",
 // "attestation", "userVerification", "residentKey",
 // "authenticatorAttachment" and "algorithms" (COSE identifiers): they shape
-// the options only, never lower what the operator configured.
+// the options only, never lower what the operator configured. A
+// register/begin may name "conditional": true to start a registration for
+// conditional mediation (ceremony.RegistrationOptions.Conditional: its
+// response may have UP clear, §7.1 step 15); login/begin refuses it.
 //
 // Account safety: an account is made only when its first registration
 // succeeds (register/finish), never at begin; a name that has an account
@@ -226,8 +233,22 @@ func (h *Handler) session(w http.ResponseWriter, r *http.Request, set bool) (str
 		return "", webauthn.NewError(webauthn.ErrInternal, stepHandler, "no randomness", err)
 	}
 	id := base64.RawURLEncoding.EncodeToString(b[:])
-	http.SetCookie(w, &http.Cookie{Name: name, Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: name, Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil || h.httpsOnly(), SameSite: http.SameSiteStrictMode})
 	return id, nil
+}
+
+// httpsOnly reports whether every origin the relying party accepts is https,
+// so that a browser reaches it over TLS whatever the last hop was.
+func (h *Handler) httpsOnly() bool {
+	if len(h.rp.Origins) == 0 {
+		return false
+	}
+	for _, o := range h.rp.Origins {
+		if !strings.HasPrefix(o, "https://") {
+			return false
+		}
+	}
+	return true
 }
 
 // derive returns HMAC-SHA256(Secret, label ‖ 0 ‖ parts…), truncated to n
@@ -343,6 +364,7 @@ func (h *Handler) registerBegin(w http.ResponseWriter, r *http.Request) (any, er
 		AuthenticatorAttachment: req.attachment,
 		Attestation:             att,
 		Algorithms:              req.algorithms,
+		Conditional:             req.conditional,
 	})
 }
 
@@ -399,6 +421,9 @@ func (h *Handler) loginBegin(w http.ResponseWriter, r *http.Request) (any, error
 	var req beginRequest
 	if err := decode(r, parseBeginRequest, &req); err != nil {
 		return nil, err
+	}
+	if req.conditional {
+		return nil, webauthn.NewError(webauthn.ErrMalformed, stepHandler, "conditional is a member of register/begin only", nil)
 	}
 	sid, err := h.session(w, r, true)
 	if err != nil {

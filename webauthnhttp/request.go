@@ -17,6 +17,7 @@ type beginRequest struct {
 	residentKey           ceremony.ResidentKey
 	attachment            ceremony.Attachment
 	algorithms            []cose.Algorithm
+	conditional           bool
 }
 
 // finishRequest is the body of register/finish and login/finish; credential
@@ -94,6 +95,12 @@ func parseBeginRequest(b []byte, out *beginRequest) error {
 					return "algorithms holds a non-integer or too many entries"
 				}
 				out.algorithms = append(out.algorithms, cose.Algorithm(a))
+			}
+			return ""
+		}
+		if name == "conditional" {
+			if r.Peek() != jsonx.KindBool || !r.ReadBool(&out.conditional) {
+				return "conditional is not a boolean"
 			}
 			return ""
 		}

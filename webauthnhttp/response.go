@@ -54,19 +54,22 @@ func HTTPStatus(err error) int {
 
 // UserMessage returns what to tell a person whose ceremony failed with err:
 // a fixed sentence per exception, in terms of what they can do, never the
-// spec step or the cause.
+// spec step or the cause. Each sentence is true of both ceremonies, since
+// one exception can answer either (NotAuthorizedException refuses a sign-in
+// with a passkey that does not verify and a register/begin that would add a
+// passkey to someone else's account).
 func UserMessage(err error) string {
 	switch webauthn.ExceptionName(err) {
 	case webauthn.ExceptionInvalidParameter:
 		return "The browser sent something we could not read. Please try again."
 	case webauthn.ExceptionChallengeNotFound, webauthn.ExceptionClientMismatch:
-		return "This sign-in attempt has expired or was already used. Please start again."
+		return "This attempt has expired or was already used. Please start again."
 	case webauthn.ExceptionOriginNotAllowed, webauthn.ExceptionRelyingPartyMismatch:
 		return "This passkey request did not come from this site. Please open the site directly and try again."
 	case webauthn.ExceptionCredentialNotSupported:
 		return "This passkey or security key cannot be used here. Please try another one."
 	case webauthn.ExceptionNotAuthorized:
-		return "That passkey could not sign you in. Please try another passkey or account."
+		return "We could not confirm that this account is yours. Please use a passkey of this account, sign in to it first, or choose another account."
 	case webauthn.ExceptionLimitExceeded:
 		return "This account has the most passkeys it can hold. Remove one to add another."
 	case webauthn.ExceptionTooManyRequests:

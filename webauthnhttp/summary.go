@@ -105,7 +105,7 @@ func summarizeRegistration(name string, reg *webauthn.Registration) *Registratio
 		Format:          reg.Format.String(),
 		AttestationType: reg.Type.String(),
 		TrustPath:       []string{},
-		AAGUID:          aaguidString(reg.AAGUID),
+		AAGUID:          reg.AAGUID.String(),
 		Algorithm:       reg.Algorithm.String(),
 		AlgorithmID:     int64(reg.Algorithm),
 		SignCount:       reg.SignCount,
@@ -147,20 +147,4 @@ func optBool(v, has bool) *bool {
 		return nil
 	}
 	return &v
-}
-
-// aaguidString formats an AAGUID as a UUID (RFC 9562 §4).
-func aaguidString(a [16]byte) string {
-	const hexdigits = "0123456789abcdef"
-	var b [36]byte
-	j := 0
-	for i, c := range a {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			b[j] = '-'
-			j++
-		}
-		b[j], b[j+1] = hexdigits[c>>4], hexdigits[c&15]
-		j += 2
-	}
-	return string(b[:])
 }

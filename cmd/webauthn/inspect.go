@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -215,7 +214,7 @@ func (p *printer) authData(b []byte) {
 		p.f("flags     0x%02x %s", byte(a.Flags), strings.Join(fl, " "))
 		p.f("signCount %d", a.SignCount)
 		if a.Flags.HasAttestedCredentialData() {
-			p.f("aaguid    %s", uuid(a.AAGUID))
+			p.f("aaguid    %s", a.AAGUID.String())
 			if p.mds != nil {
 				if name, status, ok := p.mds.Describe(a.AAGUID); ok {
 					p.f("          %s (metadata status %s)", name, status)
@@ -375,11 +374,6 @@ func (p *printer) pubArea(b []byte) {
 	} else {
 		p.f("  ECC curve %04x x %x y %x", pub.CurveID, pub.X, pub.Y)
 	}
-}
-
-func uuid(b [16]byte) string {
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // provider prints the passkey provider the Convenience Metadata Service BLOB

@@ -1,11 +1,12 @@
 // Command webauthn verifies and inspects WebAuthn responses.
 //
 //	webauthn conformance DIR        run every vector under DIR; ends with "N passed, N failed"
-//	webauthn verify [-json] FILE…   verify vector files (format: shared/vectors/SCHEMA.md)
-//	webauthn inspect [FILE|-]       decode a response, a vector file or a raw attestationObject
-//	webauthn gen DIR                write the project's deterministic vectors into DIR
+//	webauthn verify [-json] FILE…   verify vector files (the format of testdata/vectors)
+//	webauthn inspect [-mds BLOB -mds-root PEM [-mds-signer NAME]] [FILE|-]
+//	                                decode a response, a vector file or a raw attestationObject
 //	webauthn demo [-addr ADDR]      serve a demo relying party on localhost
-//	webauthn mds -mds-root PEM FILE summarise a FIDO MDS3 BLOB
+//	webauthn mds -mds-root PEM [-mds-signer NAME] FILE
+//	                                summarise a FIDO MDS3 BLOB signed by NAME (default mds.fidoalliance.org)
 package main
 
 import (
@@ -16,17 +17,21 @@ import (
 const usage = `usage:
   webauthn conformance DIR        run every vector under DIR (trust anchors resolved against DIR)
   webauthn verify [-json] FILE... verify vector files; readable report, or JSON lines with -json
-  webauthn inspect [-mds BLOB] [-convenience BLOB] [-mds-root PEM] [FILE|-]
+  webauthn inspect [-mds BLOB] [-convenience BLOB] [-mds-root PEM [-mds-signer NAME]] [FILE|-]
                                   decode a registration/authentication response, a vector file,
                                   or a raw attestationObject (binary or base64url) for a human;
                                   with a metadata BLOB, name the authenticator and its status;
                                   with a Convenience Metadata Service BLOB, the passkey provider
-  webauthn mds -mds-root PEM [-at TIME] FILE
-                                  summarise a FIDO MDS3 BLOB: entries, statuses, nextUpdate, signature
-  webauthn gen DIR                regenerate the project's deterministic vectors into DIR
+  webauthn mds -mds-root PEM [-mds-signer NAME] [-at TIME] FILE
+                                  summarise a FIDO MDS3 BLOB: entries, statuses, nextUpdate, signature;
+                                  the BLOB must be signed by NAME (default mds.fidoalliance.org,
+                                  the FIDO production service; the conformance tool's test BLOBs
+                                  need their own signer's name)
   webauthn demo [-addr ADDR] [-convenience BLOB -mds-root PEM]
                                   serve a demo relying party on localhost (register, sign in);
                                   with a Convenience Metadata Service BLOB, name passkey providers
+  webauthn conformance-server [-addr ADDR -rpid ID -origin URL -mds FILE|URL -mds-root PEM ...]
+                                  serve the FIDO Conformance Test API for the FIDO Conformance Tools (-h: every flag)
 `
 
 func main() {
@@ -42,10 +47,10 @@ func main() {
 		code = verify(os.Args[2:], os.Stdout)
 	case "inspect":
 		code = inspect(os.Args[2:], os.Stdin, os.Stdout)
-	case "gen":
-		code = gen(os.Args[2:], os.Stdout)
 	case "demo":
 		code = demo(os.Args[2:], os.Stdout)
+	case "conformance-server":
+		code = conformanceServer(os.Args[2:], os.Stdout)
 	case "mds":
 		code = mdsSummary(os.Args[2:], os.Stdout)
 	case "-h", "-help", "--help", "help":

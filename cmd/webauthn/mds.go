@@ -13,7 +13,7 @@ import (
 
 // mdsFlags are the flags every MDS-reading subcommand shares.
 type mdsFlags struct {
-	blob, roots, at, signer string
+	blob, roots, signer, at string
 }
 
 func (m *mdsFlags) register(fs *flag.FlagSet, withBlob bool) {
@@ -21,8 +21,8 @@ func (m *mdsFlags) register(fs *flag.FlagSet, withBlob bool) {
 		fs.StringVar(&m.blob, "mds", "", "a FIDO MDS3 BLOB file to name the authenticator from")
 	}
 	fs.StringVar(&m.roots, "mds-root", "", "PEM file of the MDS root(s) the BLOB must chain to (required with a BLOB)")
+	fs.StringVar(&m.signer, "mds-signer", "", "`NAME` the BLOB's signing certificate must be issued to, as its dNSName (or its CN when it has none); \"\" means "+mds.DefaultSigner+", the FIDO production service")
 	fs.StringVar(&m.at, "at", "", "RFC 3339 time to judge the BLOB at (default: now)")
-	fs.StringVar(&m.signer, "mds-signer", "", "name the BLOB signing certificate must be issued to (default: "+mds.DefaultSigner+")")
 }
 
 // load reads and verifies the BLOB at path.
@@ -80,7 +80,7 @@ func mdsSummary(args []string, w io.Writer) int {
 		return 2
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: webauthn mds -mds-root ROOT.pem [-at TIME] FILE")
+		fmt.Fprintln(os.Stderr, "usage: webauthn mds -mds-root ROOT.pem [-mds-signer NAME] [-at TIME] FILE")
 		return 2
 	}
 	idx, err := m.load(fs.Arg(0))

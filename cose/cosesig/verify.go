@@ -1,5 +1,5 @@
 // Package cosesig verifies WebAuthn signatures (W3C WebAuthn L3 §6.3.3,
-// §7.1 step 21, §7.2 step 21, §8) with a COSE algorithm: over a credential
+// §7.1 step 22, §7.2 step 21, §8) with a COSE algorithm: over a credential
 // public key parsed by cose.ParseKey, or over a key taken from an attestation
 // certificate.
 //

@@ -41,17 +41,12 @@ type assertion struct {
 }
 
 func assertions(tb testing.TB) []assertion {
-	dir := testenv.VectorsDir(tb)
 	var out []assertion
-	for _, p := range testenv.Files(tb, dir) {
-		v, err := vectors.Load(p, dir)
-		if err != nil {
-			tb.Fatal(err)
-		}
+	for _, v := range testenv.Vectors(tb) {
 		if v.Ceremony != "authentication" || !v.Expect.OK {
 			continue
 		}
-		a := assertion{name: filepath.Base(p), sig: v.Signature(), authData: v.AuthenticatorData()}
+		a := assertion{name: filepath.Base(v.Path), sig: v.Signature(), authData: v.AuthenticatorData()}
 		h := sha256.Sum256(v.ClientDataJSON())
 		a.hash = h[:]
 		if err := cose.ParseKey(vectors.B64(v.CredentialPublicKey), &a.key); err != nil {

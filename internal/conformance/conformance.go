@@ -168,7 +168,7 @@ func Run(v *vectors.Vector) (ok bool, exception string, detail string, err error
 	var signCount uint32
 	if reg != nil {
 		credID, signCount = reg.CredentialID, reg.SignCount
-		if got := authdata.AAGUID(reg.AAGUID).String(); e.AAGUID != "" && got != strings.ToLower(e.AAGUID) {
+		if got := reg.AAGUID.String(); e.AAGUID != "" && got != strings.ToLower(e.AAGUID) {
 			diffs = append(diffs, "aaguid "+got+" != "+e.AAGUID)
 		}
 		if e.Alg != nil && int64(reg.Algorithm) != *e.Alg {

@@ -29,7 +29,7 @@ func (g *generator) assertion(label string, alg cose.Algorithm) *assertion {
 	}
 }
 
-// vector signs the assertion (§7.2 step 20: authenticatorData ‖ SHA-256(clientDataJSON)).
+// vector signs the assertion (§7.2 step 21: authenticatorData ‖ SHA-256(clientDataJSON)).
 func (a *assertion) vector(name, source string) *vector {
 	ad := a.authData.Bytes()
 	cdj := a.clientData.JSON()

@@ -7,7 +7,10 @@
 // Every key, certificate and challenge comes from internal/forge with a fixed
 // seed; certificates are valid from forge.Epoch and judged at forge.Now; no
 // clock is read and no randomness used, so regenerating gives byte-identical
-// files. gen is test support, used by `webauthn gen` and its own up-to-date test.
+// files. gen is test support, run by its own up-to-date test
+// (go test ./internal/gen -run TestGeneratedUpToDate -update rewrites
+// testdata/vectors); it is linked into no command, since forge embeds test
+// private keys.
 package gen
 
 import (

@@ -13,7 +13,7 @@ import (
 	"github.com/passkeykit/webauthn/internal/vectors"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/vectors (same as: go run ./cmd/webauthn gen testdata/vectors)")
+var update = flag.Bool("update", false, "rewrite testdata/vectors with what the generator writes")
 
 // readTree returns every file under root by slash path relative to root.
 func readTree(t *testing.T, root string) map[string][]byte {
@@ -81,7 +81,10 @@ func generate(t *testing.T) (string, int) {
 	return dir, n
 }
 
-// TestGeneratedUpToDate keeps testdata/vectors equal to what the generator writes.
+// TestGeneratedUpToDate keeps testdata/vectors equal to what the generator
+// writes; with -update it rewrites testdata/vectors first. This is the only way
+// to run the generator: it links internal/forge and its test private keys, so
+// no command ships it.
 func TestGeneratedUpToDate(t *testing.T) {
 	committed := filepath.Join(testenv.TestdataDir(), "vectors")
 	if *update {
@@ -99,7 +102,7 @@ func TestGeneratedUpToDate(t *testing.T) {
 	if len(got) != n {
 		t.Errorf("Generate reported %d files, wrote %d", n, len(got))
 	}
-	diffTrees(t, got, readTree(t, committed), "run: go run ./cmd/webauthn gen testdata/vectors (or go test ./internal/gen -run TestGeneratedUpToDate -update)")
+	diffTrees(t, got, readTree(t, committed), "run: go test ./internal/gen -run TestGeneratedUpToDate -update")
 }
 
 // TestDeterministic generates twice and compares byte for byte.

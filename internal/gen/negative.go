@@ -128,7 +128,7 @@ func (g *generator) negatives() {
 		v.TopOrigins = []string{"https://example.com"}
 	})
 
-	// --- authenticator data (§7.1 steps 13-17, 26).
+	// --- authenticator data (§7.1 steps 13-17, 25).
 	g.negSelf("neg-rpidhash-mismatch", excRPMismatch, "rpIdHash is SHA-256 of example.com, not of the RP ID", func(r *forge.Registration) {
 		r.AuthData.RPID = "example.com"
 	}, nil)
@@ -167,7 +167,7 @@ func (g *generator) negatives() {
 		g.add(fail(v, excNotSupported, "credential algorithm RS256 is not in algorithms"))
 	}
 
-	// --- fmt (§7.1 step 22).
+	// --- fmt (§7.1 step 21).
 	for _, c := range []struct{ name, fmtName, reason string }{
 		{"neg-fmt-unknown", "x-unknown", "attestation format x-unknown is not a registered format"},
 		{"neg-fmt-wrong-case", "Packed", `attestation format "Packed" (formats are case-sensitive)`},

@@ -119,7 +119,7 @@ func (g *generator) registrations() {
 		name := "none-es256-credential-id-1023"
 		r := f.Registration(name, f.Key(name, cose.ES256))
 		r.AuthData.CredentialID = f.Bytes("credid/"+name, 1023)
-		v := g.regVector("none", name, "none", srcForge+"; none attestation with a 1023-byte credential ID (§7.1 step 26)", r, r.Object("none", forge.Stmt{}))
+		v := g.regVector("none", name, "none", srcForge+"; none attestation with a 1023-byte credential ID (§7.1 step 25)", r, r.Object("none", forge.Stmt{}))
 		v.Expect.AttestationType = "none"
 		g.add(v)
 	}

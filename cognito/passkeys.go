@@ -457,7 +457,7 @@ func counterAdvances(stored, next uint32) bool {
 }
 
 // recordSignIn writes the state an assertion verified against judged left
-// (WebAuthn L3 §7.2 step 26), by compare-and-set: when another sign-in of
+// (WebAuthn L3 §7.2 step 24), by compare-and-set: when another sign-in of
 // the same credential wrote first, the assertion is judged again against
 // the fresh state, and a counter that no longer advances is refused as the
 // regression it is (NotAuthorizedException, §7.2 step 22), so the stored
@@ -476,7 +476,7 @@ func recordSignIn(ctx context.Context, st Store, pool string, id []byte, judged,
 		}
 		fresh, err := st.Credential(ctx, pool, id)
 		if errors.Is(err, ErrNotFound) {
-			return webauthn.NewError(webauthn.ErrNotAuthorized, "§7.2 step 26", "the credential was deleted during the sign-in", nil)
+			return webauthn.NewError(webauthn.ErrNotAuthorized, "§7.2 step 24", "the credential was deleted during the sign-in", nil)
 		}
 		if err != nil {
 			return internalErr("reading the passkey", err)
@@ -487,7 +487,7 @@ func recordSignIn(ctx context.Context, st Store, pool string, id []byte, judged,
 		}
 		old = fresh.State
 	}
-	return webauthn.NewError(webauthn.ErrTooManyRequests, "§7.2 step 26", "too many concurrent sign-ins with this credential", nil)
+	return webauthn.NewError(webauthn.ErrTooManyRequests, "§7.2 step 24", "too many concurrent sign-ins with this credential", nil)
 }
 
 // providerName is FriendlyCredentialName: the passkey provider an AAGUID

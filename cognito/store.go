@@ -53,7 +53,7 @@ type UserRecord struct {
 }
 
 // CredentialState is the part of a credential an assertion changes
-// (WebAuthn L3 §7.2 steps 24-26): updated only by compare-and-set.
+// (WebAuthn L3 §7.2 steps 22-24): updated only by compare-and-set.
 type CredentialState struct {
 	SignCount   uint32
 	BackupState bool

@@ -87,6 +87,9 @@ type Assertion struct {
 	ClientExtensionResults []byte
 	// Extensions is the raw CBOR map of authenticator extension outputs, or nil.
 	Extensions []byte
+	// ExtensionOutputs are the known client and authenticator extension
+	// outputs of both, typed (§7.2 step 23).
+	ExtensionOutputs ExtensionOutputs
 	// AuthData and ClientDataJSON are the decoded signed members.
 	AuthData       []byte
 	ClientDataJSON []byte
@@ -312,6 +315,7 @@ func (out *Assertion) fill(d *decoded, ad *authdata.AuthData, clone bool) {
 	out.AuthData = ad.Raw
 	out.ClientDataJSON = d.clientDataJSON
 	out.ClientExtensionResults = d.extensions
+	readExtensions(d.extensions, ad.Extensions, &out.ExtensionOutputs)
 	out.Attachment = parseAttachment(&d.js.attachment)
 }
 

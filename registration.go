@@ -59,13 +59,16 @@ type Registration struct {
 
 	// ClientExtensionResults is the raw clientExtensionResults JSON object
 	// (nil when absent); CredPropsRK and HasCredProps are its credProps.rk
-	// (§10.1.3).
+	// (§10.1.3), the same as ExtensionOutputs.CredProps.
 	ClientExtensionResults []byte
 	CredPropsRK            bool
 	HasCredProps           bool
 	// Extensions is the authenticator extension outputs (§9), the raw CBOR
 	// map from the authenticator data, or nil.
 	Extensions []byte
+	// ExtensionOutputs are the known client and authenticator extension
+	// outputs of both, typed (§7.1 step 28).
+	ExtensionOutputs ExtensionOutputs
 
 	// AuthData, ClientDataJSON and AttestationObject are the decoded binary
 	// members of the response.
@@ -421,9 +424,7 @@ func (out *Registration) fill(d *decoded, st *regState) {
 	out.ClientDataJSON = d.clientDataJSON
 	out.AttestationObject = d.attestationObject
 	out.ClientExtensionResults = d.extensions
-	if d.extensions != nil {
-		out.CredPropsRK, out.HasCredProps = credProps(d.extensions)
-	}
+	out.readExtensions(d.extensions, ad.Extensions)
 	out.Transports = parseTransports(d.js.transports)
 	out.Attachment = parseAttachment(&d.js.attachment)
 }

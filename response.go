@@ -402,43 +402,6 @@ func parseTransports(raw []byte) Transports {
 	return t
 }
 
-// credProps reads clientExtensionResults.credProps.rk (§10.1.3) from the raw
-// extension results object: present reports whether credProps.rk is a boolean.
-func credProps(ext []byte) (rk, present bool) {
-	r := jsonx.Reader(ext)
-	if !r.ReadObjectStart() {
-		return false, false
-	}
-	var k, raw []byte
-	var esc bool
-	for i := 0; !r.ReadObjectEnd(); i++ {
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) {
-			return false, false
-		}
-		if !jsonx.StringEqual(k, esc, "credProps") || r.Peek() != jsonx.KindObject {
-			if !r.SkipNested(2, &raw) {
-				return false, false
-			}
-			continue
-		}
-		r.ReadObjectStart()
-		for j := 0; !r.ReadObjectEnd(); j++ {
-			if j > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) {
-				return false, false
-			}
-			if jsonx.StringEqual(k, esc, "rk") && r.Peek() == jsonx.KindBool {
-				r.ReadBool(&rk)
-				present = true
-				continue
-			}
-			if !r.SkipNested(3, &raw) {
-				return false, false
-			}
-		}
-	}
-	return rk, present
-}
-
 // CheckRegistrationResponseJSON reports whether b is a RegistrationResponseJSON
 // (§5.1, the JSON of PublicKeyCredential.toJSON()) that VerifyRegistration
 // would read: the first step of §7.1, without decoding anything. It rejects

@@ -17,9 +17,13 @@
 // signing certificate must also be issued to the MDS signer's name
 // (LoadOptions.Signer, by default DefaultSigner, mds.fidoalliance.org).
 //
+// [LoadConvenience] loads the FIDO Convenience Metadata Service BLOB
+// (passkey provider names and icons by AAGUID, display data only) under the
+// same trust rules as [Load].
+//
 // References: FIDO Metadata Service v3.0 (§3.1 BLOB format, §3.1.3
 // StatusReport, §3.1.4 AuthenticatorStatus, §3.2 BLOB processing rules), FIDO
 // Metadata Statement v3.0, RFC 7515 (JWS compact serialization) and RFC 7518
 // (JWA), and Android "Verify hardware-backed key pairs with key attestation"
-// (certificate revocation status list).
+// (certificate revocation status list), FIDO Convenience Metadata Service v1.0.
 package mds

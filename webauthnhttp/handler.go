@@ -15,6 +15,7 @@ import (
 
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/ceremony"
+	"github.com/passkeykit/webauthn/mds"
 )
 
 // maxRequestBody is the largest request body Handler reads: a response JSON
@@ -110,6 +111,10 @@ type HandlerOptions struct {
 	// Logger receives the cause of every failure answered (never sent to
 	// the client); nil means slog.Default().
 	Logger *slog.Logger
+	// Providers names the passkey provider of a registration by its AAGUID
+	// in RegistrationSummary.Provider (a FIDO Convenience Metadata Service
+	// BLOB, mds.LoadConvenience); nil names none. Display data only.
+	Providers *mds.Convenience
 }
 
 // Handler serves a passkey sign-up and sign-in for browsers as four JSON
@@ -410,7 +415,9 @@ func (h *Handler) registerFinish(w http.ResponseWriter, r *http.Request) (any, e
 			return nil, err
 		}
 	}
-	return summarizeRegistration(req.username, &reg), nil
+	s := summarizeRegistration(req.username, &reg)
+	s.Provider = summarizeProvider(h.opts.Providers, reg.AAGUID)
+	return s, nil
 }
 
 func (h *Handler) loginBegin(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -469,13 +476,14 @@ func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	var (
-		owner  []byte
-		name   string
-		stored webauthn.Credential
+		owner, unknown []byte
+		name           string
+		stored         webauthn.Credential
 	)
 	lookup := func(ctx context.Context, user, id []byte) (*webauthn.Credential, error) {
 		c, n, err := h.users.Credential(ctx, user, id)
 		if errors.Is(err, ErrUserNotFound) {
+			unknown = id
 			return nil, nil
 		}
 		if err != nil {
@@ -486,7 +494,7 @@ func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) (any, erro
 	}
 	var as webauthn.Assertion
 	if err := h.lc.CompleteAuthentication(r.Context(), handle, sid, req.credential, lookup, &as); err != nil {
-		return nil, err
+		return nil, h.withUnknownCredential(err, unknown)
 	}
 	if err := h.storeState(r.Context(), owner, &stored, &as); err != nil {
 		return nil, err
@@ -497,7 +505,9 @@ func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) (any, erro
 			return nil, err
 		}
 	}
-	return summarizeAssertion(name, stored.SignCount, &as), nil
+	s := summarizeAssertion(name, stored.SignCount, &as)
+	s.Signal = h.acceptedCredentials(r.Context(), name, owner, as.CredentialID)
+	return s, nil
 }
 
 // storeState writes the assertion's counter and backup state (§7.2 step

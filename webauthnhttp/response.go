@@ -7,15 +7,21 @@ import (
 	"net/http"
 
 	"github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn/ceremony"
 )
 
 // ErrorBody is the JSON body of a failed request: the Cognito exception
 // name, the spec step, and a fixed message for the exception
-// (UserMessage). Nothing of the cause is sent.
+// (UserMessage). Nothing of the cause is sent. Signal is set when a
+// sign-in failed because the relying party does not know the credential
+// (its record was deleted): the page passes it to
+// PublicKeyCredential.signalUnknownCredential (§5.1.10.2) so that the
+// authenticator stops offering the credential.
 type ErrorBody struct {
-	Exception string `json:"exception"`
-	Step      string `json:"step"`
-	Message   string `json:"message"`
+	Exception string                            `json:"exception"`
+	Step      string                            `json:"step"`
+	Message   string                            `json:"message"`
+	Signal    *ceremony.UnknownCredentialSignal `json:"signal,omitempty"`
 }
 
 // HTTPStatus returns the HTTP status Handler answers err with:
@@ -92,7 +98,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	level := slogLevel(status)
 	h.log.Log(r.Context(), level, "webauthn request failed", "path", r.URL.Path, "status", status,
 		"exception", e.Exception(), "step", e.Step, "reason", e.Reason, "cause", e.Err)
-	writeJSON(w, status, ErrorBody{Exception: e.Exception(), Step: e.Step, Message: UserMessage(e)})
+	writeJSON(w, status, ErrorBody{Exception: e.Exception(), Step: e.Step, Message: UserMessage(e), Signal: unknownCredentialSignal(err)})
 }
 
 // ReadResponse reads the body of r, at most webauthn.MaxResponseSize

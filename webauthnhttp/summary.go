@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn/ceremony"
+	"github.com/passkeykit/webauthn/mds"
 )
 
 func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
@@ -45,6 +47,32 @@ type RegistrationSummary struct {
 	Transports      []string     `json:"transports"`
 	Attachment      string       `json:"attachment"`
 	ResidentKey     *bool        `json:"residentKey"`
+	// PRFEnabled and LargeBlobSupported are the prf and largeBlob client
+	// extension outputs (§10.1.4, §10.1.5), null when not reported;
+	// CredProtect the credProtect policy (CTAP 2.1 §12.1), "" when absent.
+	PRFEnabled         *bool  `json:"prfEnabled"`
+	LargeBlobSupported *bool  `json:"largeBlobSupported"`
+	CredProtect        string `json:"credProtect"`
+	// Provider names the passkey provider by the AAGUID, from
+	// HandlerOptions.Providers; null when it does not list it.
+	Provider *ProviderSummary `json:"provider"`
+}
+
+// ProviderSummary is a passkey provider as the FIDO Convenience Metadata
+// Service names it: the default name and the light and dark icons (data:
+// URLs of images, or "").
+type ProviderSummary struct {
+	Name     string `json:"name"`
+	Icon     string `json:"icon"`
+	IconDark string `json:"iconDark"`
+}
+
+func summarizeProvider(c *mds.Convenience, aaguid [16]byte) *ProviderSummary {
+	name, icon, dark, ok := c.ProviderName(aaguid)
+	if !ok {
+		return nil
+	}
+	return &ProviderSummary{Name: name, Icon: icon, IconDark: dark}
 }
 
 // AssertionSummary is the JSON body of a successful login/finish.
@@ -61,6 +89,11 @@ type AssertionSummary struct {
 	// AppIDUsed: a U2F-era credential signed in with the appid extension
 	// (webauthn.Assertion.AppIDUsed, WebAuthn L3 §10.1.1).
 	AppIDUsed bool `json:"appIdUsed"`
+	// Signal lists every credential of the account for
+	// PublicKeyCredential.signalAllAcceptedCredentials (§5.1.10.3), so that
+	// authenticators hide the passkeys deleted since; null when the account
+	// could not be read whole.
+	Signal *ceremony.AllAcceptedCredentialsSignal `json:"signal"`
 }
 
 func summarizeFlags(f byte) FlagsSummary {
@@ -89,10 +122,11 @@ func summarizeRegistration(name string, reg *webauthn.Registration) *Registratio
 	if s.Transports == nil {
 		s.Transports = []string{}
 	}
-	if reg.HasCredProps {
-		rk := reg.CredPropsRK
-		s.ResidentKey = &rk
-	}
+	ext := &reg.ExtensionOutputs
+	s.ResidentKey = optBool(ext.CredProps.RK, ext.CredProps.HasRK)
+	s.PRFEnabled = optBool(ext.PRF.Enabled, ext.PRF.HasEnabled)
+	s.LargeBlobSupported = optBool(ext.LargeBlob.Supported, ext.LargeBlob.HasSupported)
+	s.CredProtect = ext.CredProtect.String()
 	return s
 }
 
@@ -109,4 +143,12 @@ func summarizeAssertion(name string, prev uint32, as *webauthn.Assertion) *Asser
 		UserHandle:        b64url(as.UserHandle),
 		AppIDUsed:         as.AppIDUsed,
 	}
+}
+
+// optBool is v when has, else nil (JSON null).
+func optBool(v, has bool) *bool {
+	if !has {
+		return nil
+	}
+	return &v
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/ceremony"
 	demopage "github.com/passkeykit/webauthn/internal/demo"
+	"github.com/passkeykit/webauthn/mds"
 	"github.com/passkeykit/webauthn/webauthnhttp"
 )
 
@@ -32,23 +33,35 @@ import (
 // appid) with a SecurityError, which the page shows; serve the demo behind
 // https on the AppID's site to sign in with a U2F-era key.
 //
-//	webauthn demo [-addr 127.0.0.1:8080] [-attestation none] [-appid URL]
+//	webauthn demo [-addr 127.0.0.1:8080] [-attestation none] [-appid URL] [-convenience BLOB -mds-root PEM]
 func demo(args []string, w io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(w)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (loopback; the page is opened as http://localhost:PORT)")
 	attest := fs.String("attestation", "none", "default attestation conveyance: none, indirect, direct, enterprise")
 	appID := fs.String("appid", "", "FIDO AppID of U2F-era credentials (an https URL), sent as the appid and appidExclude extensions")
+	convenience := fs.String("convenience", "", "a FIDO Convenience Metadata Service BLOB naming passkey providers (verified with -mds-root)")
+	var m mdsFlags
+	m.register(fs, false)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() != 0 {
-		fmt.Fprintln(w, "usage: webauthn demo [-addr 127.0.0.1:8080] [-attestation none] [-appid URL]")
+		fmt.Fprintln(w, "usage: webauthn demo [-addr 127.0.0.1:8080] [-attestation none] [-appid URL] [-convenience BLOB -mds-root PEM]")
 		return 2
 	}
 	if err := (&webauthn.RelyingParty{RPID: "localhost", AppID: *appID}).Check(); err != nil {
 		fmt.Fprintln(w, "webauthn demo: -appid:", err)
 		return 2
+	}
+	var providers *mds.Convenience
+	if *convenience != "" {
+		var err error
+		if providers, err = m.loadConvenience(*convenience); err != nil {
+			fmt.Fprintln(w, "webauthn demo: convenience metadata BLOB:", err)
+			return 1
+		}
+		fmt.Fprintf(w, "webauthn demo: %d passkey providers (convenience metadata no %d)\n", len(providers.Providers), providers.No)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -63,7 +76,7 @@ func demo(args []string, w io.Writer) int {
 		fmt.Fprintln(w, "webauthn demo: -attestation must be none, indirect, direct or enterprise")
 		return 2
 	}
-	api := webauthnhttp.NewHandler(rp, &webauthnhttp.HandlerOptions{RPName: "passkeykit demo", Attestation: conveyance})
+	api := webauthnhttp.NewHandler(rp, &webauthnhttp.HandlerOptions{RPName: "passkeykit demo", Attestation: conveyance, Providers: providers})
 	srv := &http.Server{Handler: demopage.Mux(api), ReadHeaderTimeout: 10 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

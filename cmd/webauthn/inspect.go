@@ -28,11 +28,20 @@ func inspect(args []string, stdin io.Reader, w io.Writer) int {
 	m.register(fs, true)
 	rpID := fs.String("rpid", "", "RP ID to name rpIdHash by (default: a vector's rpId)")
 	appID := fs.String("appid", "", "FIDO AppID to name rpIdHash by (WebAuthn L3 §10.1.1; default: a vector's appId)")
+	convenience := fs.String("convenience", "", "a FIDO Convenience Metadata Service BLOB to name the passkey provider from (verified with -mds-root)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	args = fs.Args()
 	p := &printer{w: w, rpID: *rpID, appID: *appID}
+	if *convenience != "" {
+		c, err := m.loadConvenience(*convenience)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "webauthn inspect: convenience metadata BLOB:", err)
+			return 1
+		}
+		p.conv = c
+	}
 	if m.blob != "" {
 		idx, err := m.load(m.blob)
 		if err != nil {
@@ -63,6 +72,7 @@ func inspect(args []string, stdin io.Reader, w io.Writer) int {
 type printer struct {
 	w      io.Writer
 	mds    *mds.Index
+	conv   *mds.Convenience
 	indent string
 	failed bool
 
@@ -234,6 +244,9 @@ func (p *printer) authData(b []byte) {
 				} else {
 					p.f("          not in the metadata BLOB")
 				}
+			}
+			if p.conv != nil {
+				p.provider(a.AAGUID)
 			}
 			p.f("credentialId (%d bytes) %x", len(a.CredentialID), a.CredentialID)
 			p.f("credentialPublicKey:")
@@ -420,5 +433,22 @@ func (p *printer) rpIDHash(h []byte, registration bool) {
 			names = append(names, fmt.Sprintf("AppID %q", p.appID))
 		}
 		p.f("          is SHA-256 of neither %s", strings.Join(names, " nor "))
+	}
+}
+
+// provider prints the passkey provider the Convenience Metadata Service BLOB
+// names for aaguid.
+func (p *printer) provider(aaguid authdata.AAGUID) {
+	pr := p.conv.Lookup(aaguid)
+	if pr == nil {
+		p.f("          provider not in the convenience metadata BLOB")
+		return
+	}
+	p.f("          provider %q (convenience metadata no %d)", pr.Name(""), p.conv.No)
+	for _, ic := range []struct{ what, url string }{{"icon", pr.Icon}, {"iconDark", pr.IconDark}} {
+		if ic.url != "" {
+			media, _, _ := strings.Cut(strings.TrimPrefix(ic.url, "data:"), ";")
+			p.f("          %s %s, %d bytes", ic.what, media, len(ic.url))
+		}
 	}
 }

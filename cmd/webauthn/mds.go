@@ -27,28 +27,47 @@ func (m *mdsFlags) register(fs *flag.FlagSet, withBlob bool) {
 
 // load reads and verifies the BLOB at path.
 func (m *mdsFlags) load(path string) (*mds.Index, error) {
+	blob, opts, err := m.read(path)
+	if err != nil {
+		return nil, err
+	}
+	return mds.Load(blob, opts)
+}
+
+// loadConvenience reads and verifies the Convenience Metadata Service BLOB
+// at path, under the same roots, time and signer as an MDS3 BLOB.
+func (m *mdsFlags) loadConvenience(path string) (*mds.Convenience, error) {
+	blob, opts, err := m.read(path)
+	if err != nil {
+		return nil, err
+	}
+	return mds.LoadConvenience(blob, opts)
+}
+
+// read reads the BLOB at path and the options to verify it with.
+func (m *mdsFlags) read(path string) ([]byte, *mds.LoadOptions, error) {
 	if m.roots == "" {
-		return nil, fmt.Errorf("-mds-root is required: a BLOB is trusted only through a root you supply")
+		return nil, nil, fmt.Errorf("-mds-root is required: a BLOB is trusted only through a root you supply")
 	}
 	pemData, err := os.ReadFile(m.roots)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pool, err := trust.ParsePEM(pemData)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	at := time.Now()
 	if m.at != "" {
 		if at, err = time.Parse(time.RFC3339, m.at); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	blob, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return mds.Load(blob, &mds.LoadOptions{Roots: pool, At: at, Signer: m.signer})
+	return blob, &mds.LoadOptions{Roots: pool, At: at, Signer: m.signer}, nil
 }
 
 // mdsSummary implements "webauthn mds FILE": entries, statuses, nextUpdate and

@@ -57,12 +57,16 @@ function show(res) {
       row("Format", b.format);
       row("Attestation type", b.attestationType);
       row("AAGUID", b.aaguid);
+      row("Provider", b.provider ? b.provider.name : "(not in the convenience metadata, or none loaded)");
       row("Algorithm", b.algorithm + " (" + b.algorithmId + ")");
       row("Flags", flagNames(b.flags));
       row("Sign count", b.signCount);
       row("Transports", b.transports.join(", ") || "(none reported)");
       row("Resident key", b.residentKey === null ? "unknown" : String(b.residentKey));
       if (res.asked && res.asked.appidExclude) row("AppID excluded (appidExclude)", res.asked.appidExclude);
+      row("PRF enabled", b.prfEnabled === null ? "not reported" : String(b.prfEnabled));
+      row("Large blob supported", b.largeBlobSupported === null ? "not reported" : String(b.largeBlobSupported));
+      row("credProtect", b.credProtect || "(none)");
       row("Trust path", b.trustPath.join(" → ") || "(none)");
       row("Credential ID", b.credentialId);
     } else {
@@ -77,6 +81,7 @@ function show(res) {
         row("rpIdHash", b.appIdUsed ? "SHA-256 of the AppID (a U2F-era credential)" : "SHA-256 of the RP ID");
       }
       row("Credential ID", b.credentialId);
+      if (b.signalled) row("Signal", b.signalled);
     }
     if (res.clientExtensions) row("Client extension outputs", JSON.stringify(res.clientExtensions));
   } else {
@@ -86,9 +91,56 @@ function show(res) {
     if (res.body.step) row("Step", res.body.step);
     row("Message", res.body.message);
     if (res.status) row("HTTP status", res.status);
+    if (res.body.signalled) row("Signal", res.body.signalled);
   }
   window.demo.last = res;
   return res;
+}
+
+// signal passes a server's signal payload to the browser's Signal API
+// (WebAuthn L3 §5.1.10) when it has the method, and says what happened.
+async function signal(method, payload) {
+  if (!payload) return null;
+  if (typeof PublicKeyCredential[method] !== "function") return method + ": not supported by this browser";
+  try {
+    await PublicKeyCredential[method](payload);
+    return method + "(" + JSON.stringify(payload) + ")";
+  } catch (e) {
+    return method + ": " + e.name + " " + e.message;
+  }
+}
+
+// The passkeys this page registered, newest first, with the provider the
+// server named: { user, credentialId, provider, aaguid, removed }.
+const passkeys = [];
+
+function renderPasskeys() {
+  const ul = $("passkey-list");
+  ul.replaceChildren();
+  for (const p of passkeys) {
+    const li = document.createElement("li");
+    li.className = "passkey" + (p.removed ? " removed" : "");
+    if (p.provider && p.provider.icon) {
+      const img = document.createElement("img");
+      img.src = p.provider.icon; img.alt = ""; img.width = 24; img.height = 24;
+      li.append(img);
+    }
+    const name = p.provider ? p.provider.name : "Unknown provider (AAGUID " + p.aaguid + ")";
+    li.append(document.createTextNode(name + " — " + p.user + " — " + p.credentialId.slice(0, 12) + "…" +
+      (p.removed ? " (no longer on the account)" : "")));
+    ul.append(li);
+  }
+}
+
+// notePasskeys records a successful ceremony in the list.
+function notePasskeys(kind, b) {
+  if (kind === "registration") {
+    passkeys.unshift({ user: b.user, credentialId: b.credentialId, provider: b.provider || null, aaguid: b.aaguid, removed: false });
+  } else if (b.signal) {
+    const accepted = new Set(b.signal.allAcceptedCredentialIds);
+    for (const p of passkeys) if (p.user === b.user) p.removed = !accepted.has(p.credentialId);
+  }
+  renderPasskeys();
 }
 
 async function ceremony(kind, params) {
@@ -110,7 +162,15 @@ async function ceremony(kind, params) {
   const finish = { path: path + "/finish", body: JSON.stringify({ username: params.username || "", credential: cred.toJSON() }) };
   window.demo.lastFinish = finish;
   const done = await post(finish.path, finish.body);
-  if (done.status !== 200) return fail(path + "/finish", done.status, done.body);
+  if (done.status !== 200) {
+    // A passkey the server no longer knows: let the authenticator hide it.
+    done.body.signalled = await signal("signalUnknownCredential", done.body.signal);
+    return fail(path + "/finish", done.status, done.body);
+  }
+  // After a sign-in, the account's current passkeys: authenticators hide
+  // the ones deleted since.
+  if (!reg) done.body.signalled = await signal("signalAllAcceptedCredentials", done.body.signal);
+  notePasskeys(kind, done.body);
   const asked = begin.body.extensions || {};
   return show({ ok: true, ceremony: kind, status: 200, body: done.body, asked, clientExtensions: cred.toJSON().clientExtensionResults });
 }
@@ -128,6 +188,7 @@ window.demo = {
   },
   last: null,
   lastFinish: null,
+  passkeys,
 };
 
 $("register").addEventListener("click", () => window.demo.register());

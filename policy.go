@@ -253,6 +253,12 @@ func (rp *RelyingParty) AcceptsAlgorithm(a cose.Algorithm) bool {
 	return false
 }
 
+// AcceptsFormat reports whether the policy accepts attestation statements
+// of format f (§7.1 step 21): a known format, listed in Formats when that
+// is not empty. A ceremony layer checks the attestationFormats it asks for
+// with it.
+func (p *AttestationPolicy) AcceptsFormat(f attestation.Format) bool { return p.formatAllowed(f) }
+
 // formatAllowed reports whether a known statement format is acceptable.
 func (p *AttestationPolicy) formatAllowed(f attestation.Format) bool {
 	if f == attestation.FormatUnknown {

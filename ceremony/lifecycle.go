@@ -280,6 +280,13 @@ func (l *Lifecycle) StartRegistration(ctx context.Context, user User, clientID s
 		!validHints(opts.Hints) {
 		return nil, webauthn.NewError(webauthn.ErrMalformed, step, "an option is not one of its enumeration's values", ErrUnknownToken)
 	}
+	var formats []string
+	for _, f := range opts.AttestationFormats {
+		if !l.RP.Attestation.AcceptsFormat(f) {
+			return nil, webauthn.NewError(webauthn.ErrMalformed, step, "attestationFormats names "+f.String()+", a format the attestation policy does not accept", nil)
+		}
+		formats = append(formats, f.String())
+	}
 	maxCreds := l.MaxCredentials
 	if maxCreds <= 0 {
 		maxCreds = DefaultMaxCredentials
@@ -327,9 +334,10 @@ func (l *Lifecycle) StartRegistration(ctx context.Context, user User, clientID s
 			RequireResidentKey:      rk == ResidentKeyRequired,
 			UserVerification:        c.UserVerification,
 		},
-		Hints:       opts.Hints,
-		Attestation: att,
-		Extensions:  &ExtensionsJSON{CredProps: true, AppIDExclude: appIDFor(l.RP.AppID, len(opts.Credentials))},
+		Hints:              opts.Hints,
+		Attestation:        att,
+		AttestationFormats: formats,
+		Extensions:         &ExtensionsJSON{CredProps: true, AppIDExclude: appIDFor(l.RP.AppID, len(opts.Credentials))},
 	}, nil
 }
 

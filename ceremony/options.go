@@ -2,6 +2,7 @@ package ceremony
 
 import (
 	"github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn/attestation"
 	"github.com/passkeykit/webauthn/cose"
 )
 
@@ -37,6 +38,12 @@ type RegistrationOptions struct {
 	AuthenticatorAttachment Attachment
 	// Attestation is the conveyance preference; unset means ConveyanceNone.
 	Attestation Conveyance
+	// AttestationFormats are the attestation statement formats the options
+	// prefer, most preferred first (§5.4 attestationFormats): each must be a
+	// format RP's attestation policy accepts, else StartRegistration fails
+	// with InvalidParameterException. A preference only: what is accepted
+	// at Complete is the policy's decision.
+	AttestationFormats []attestation.Format
 	// Algorithms are the pubKeyCredParams to offer, most preferred first.
 	// Those that are not credential signature algorithms (RS1, unknown
 	// identifiers) or that RP does not accept are left out; when none
@@ -80,6 +87,7 @@ type CreationOptionsJSON struct {
 	AuthenticatorSelection *AuthenticatorSelection `json:"authenticatorSelection,omitempty"`
 	Hints                  []Hint                  `json:"hints,omitempty"`
 	Attestation            Conveyance              `json:"attestation,omitempty"`
+	AttestationFormats     []string                `json:"attestationFormats,omitempty"`
 	Extensions             *ExtensionsJSON         `json:"extensions,omitempty"`
 }
 

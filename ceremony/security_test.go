@@ -3,9 +3,11 @@ package ceremony_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/passkeykit/webauthn"
+	"github.com/passkeykit/webauthn/attestation"
 	"github.com/passkeykit/webauthn/ceremony"
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/internal/forge"
@@ -140,4 +142,33 @@ func regJSON(r *forge.Registration) []byte {
 	return []byte(`{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
 		b64u.EncodeToString(r.ClientDataJSON()) + `","attestationObject":"` + b64u.EncodeToString(r.Object("none", forge.Stmt{})) +
 		`"},"clientExtensionResults":{}}`)
+}
+
+// TestAttestationFormats: the creation options carry the attestation
+// formats asked for (§5.4 attestationFormats), in order; a format the
+// policy does not accept, or an unknown one, is refused at Start and never
+// sent to the page.
+func TestAttestationFormats(t *testing.T) {
+	ctx := context.Background()
+	x := newLifecycle(t)
+	opts, err := x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{
+		Attestation:        ceremony.ConveyanceDirect,
+		AttestationFormats: []attestation.Format{attestation.FormatPacked, attestation.FormatTPM},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(opts)
+	if !bytes.Contains(js, []byte(`"attestationFormats":["packed","tpm"]`)) {
+		t.Fatalf("options %s", js)
+	}
+	x.lc.RP.Attestation.Formats = []attestation.Format{attestation.FormatPacked}
+	for _, f := range []attestation.Format{attestation.FormatTPM, attestation.FormatUnknown} {
+		_, err = x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{AttestationFormats: []attestation.Format{f}})
+		wantFault(t, err, webauthn.ErrMalformed)
+	}
+	opts, _ = x.lc.StartRegistration(ctx, alice, "c", nil)
+	if js, _ := json.Marshal(opts); bytes.Contains(js, []byte("attestationFormats")) {
+		t.Fatalf("options without a preference name formats: %s", js)
+	}
 }

@@ -34,6 +34,16 @@ import (
 // https on the AppID's site to sign in with a U2F-era key.
 //
 //	webauthn demo [-addr 127.0.0.1:8080] [-attestation none] [-appid URL] [-convenience BLOB -mds-root PEM]
+// demoOptions are the demo's HandlerOptions: its sessions' hooks (a sign-up
+// or sign-in signs the browser in; a signed-in browser may add passkeys to
+// its own account) and the end-user messages of webauthnhttp.UserMessage,
+// which the page shows.
+func demoOptions(conveyance ceremony.Conveyance, providers *mds.Convenience) *webauthnhttp.HandlerOptions {
+	o := &webauthnhttp.HandlerOptions{RPName: "passkeykit demo", Attestation: conveyance, Providers: providers}
+	new(demoSessions).options(o)
+	return o
+}
+
 func demo(args []string, w io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(w)
@@ -76,7 +86,7 @@ func demo(args []string, w io.Writer) int {
 		fmt.Fprintln(w, "webauthn demo: -attestation must be none, indirect, direct or enterprise")
 		return 2
 	}
-	api := webauthnhttp.NewHandler(rp, &webauthnhttp.HandlerOptions{RPName: "passkeykit demo", Attestation: conveyance, Providers: providers})
+	api := webauthnhttp.NewHandler(rp, demoOptions(conveyance, providers))
 	srv := &http.Server{Handler: demopage.Mux(api), ReadHeaderTimeout: 10 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

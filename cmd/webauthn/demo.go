@@ -20,7 +20,17 @@ import (
 	"github.com/passkeykit/webauthn/webauthnhttp"
 )
 
-// demo serves the demo page and webauthn.Handler (Lifecycle's Start/Complete
+// demoOptions are the demo's HandlerOptions: its sessions' hooks (a sign-up
+// or sign-in signs the browser in; a signed-in browser may add passkeys to
+// its own account) and the end-user messages of webauthnhttp.UserMessage,
+// which the page shows.
+func demoOptions(conveyance ceremony.Conveyance, providers *mds.Convenience) *webauthnhttp.HandlerOptions {
+	o := &webauthnhttp.HandlerOptions{RPName: "passkeykit demo", Attestation: conveyance, Providers: providers}
+	new(demoSessions).options(o)
+	return o
+}
+
+// demo serves the demo page and webauthnhttp.Handler (ceremony.Lifecycle's Start/Complete
 // over net/http) on localhost until interrupted: RP ID "localhost", origin
 // http://localhost:PORT.
 //
@@ -34,16 +44,8 @@ import (
 // https on the AppID's site to sign in with a U2F-era key.
 //
 //	webauthn demo [-addr 127.0.0.1:8080] [-attestation none] [-appid URL] [-convenience BLOB -mds-root PEM]
-// demoOptions are the demo's HandlerOptions: its sessions' hooks (a sign-up
-// or sign-in signs the browser in; a signed-in browser may add passkeys to
-// its own account) and the end-user messages of webauthnhttp.UserMessage,
-// which the page shows.
-func demoOptions(conveyance ceremony.Conveyance, providers *mds.Convenience) *webauthnhttp.HandlerOptions {
-	o := &webauthnhttp.HandlerOptions{RPName: "passkeykit demo", Attestation: conveyance, Providers: providers}
-	new(demoSessions).options(o)
-	return o
-}
-
+//
+// The demo keeps its own sessions through the handler's hooks (demoOptions).
 func demo(args []string, w io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(w)

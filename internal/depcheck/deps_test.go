@@ -17,7 +17,8 @@ const module = "github.com/passkeykit/webauthn"
 // the ceremony policy.
 var policyAndReflection = []string{"fmt", "reflect", "encoding/json", "encoding/binary", "net/http", module}
 
-// parsers lists every parser package and the packages it may not import.
+// parsers lists every parser package, and the verifier and ceremony
+// packages, with the packages each may not import.
 // attestation is not listed: its statement verifiers need crypto/x509 and
 // crypto/ecdsa, which import fmt and reflect through math/big; its object
 // parser (ParseObject) is built from internal/cbor, which is.
@@ -33,6 +34,19 @@ var parsers = []struct {
 	{"internal/b64", policyAndReflection},
 	{"internal/tpm", policyAndReflection},
 	{"internal/androidkey", policyAndReflection},
+	// The stateless verifier (the root package) and the ceremony layer are
+	// not parsers, but they link no HTTP stack or JSON encoder for their
+	// users (issue 12): those are webauthnhttp's.
+	{"", []string{"net/http", "encoding/json", "crypto/tls"}},
+	{"ceremony", []string{"net/http", "crypto/tls"}},
+}
+
+// path is the import path of a table entry ("" is the root package).
+func path(pkg string) string {
+	if pkg == "" {
+		return module
+	}
+	return module + "/" + pkg
 }
 
 // TestParserDeps runs go list once for every parser package and fails for
@@ -40,7 +54,7 @@ var parsers = []struct {
 func TestParserDeps(t *testing.T) {
 	args := []string{"list", "-f", `{{.ImportPath}} {{join .Deps " "}}`}
 	for _, p := range parsers {
-		args = append(args, module+"/"+p.pkg)
+		args = append(args, path(p.pkg))
 	}
 	cmd := exec.Command("go", args...)
 	cmd.Dir = testenv.RepoRoot()
@@ -54,7 +68,7 @@ func TestParserDeps(t *testing.T) {
 		deps[f[0]] = f[1:]
 	}
 	for _, p := range parsers {
-		d, ok := deps[module+"/"+p.pkg]
+		d, ok := deps[path(p.pkg)]
 		if !ok {
 			t.Errorf("%s: not listed by go list", p.pkg)
 			continue

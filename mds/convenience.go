@@ -14,7 +14,6 @@ import (
 
 	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/internal/jsonx"
-	"github.com/passkeykit/webauthn/trust"
 )
 
 // Limits on what LoadConvenience accepts in one entry; MaxBLOBSize and
@@ -159,21 +158,7 @@ func (c *Convenience) ProviderName(aaguid authdata.AAGUID) (name, icon, iconDark
 // MaxFriendlyNames, MaxFriendlyNameSize, MaxLanguageTagSize or MaxIconSize
 // limits.
 func LoadConvenience(blob []byte, opts *LoadOptions) (*Convenience, error) {
-	if opts == nil || opts.At.IsZero() {
-		return nil, fail(ErrNoTime, "", nil)
-	}
-	if opts.Roots.Len() == 0 {
-		return nil, fail(ErrNoRoots, "", nil)
-	}
-	if len(blob) > MaxBLOBSize {
-		return nil, fail(ErrTooLarge, "", nil)
-	}
-	o := *opts
-	v := o.Verifier
-	if v == nil {
-		v = &trust.Verifier{}
-	}
-	sb, err := verifyJWS(bytes.TrimSpace(blob), &o, v)
+	sb, o, err := openBLOB(blob, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -180,3 +180,30 @@ func parseDate(s string) (time.Time, bool) {
 	t, err := time.Parse(time.RFC3339, s)
 	return t, err == nil
 }
+
+// openBLOB is what loading any metadata BLOB starts with, Load's and
+// LoadConvenience's alike: the options name a time and roots, the BLOB is
+// within MaxBLOBSize, and its JWS verifies (verifyJWS) with opts.Verifier or
+// a Verifier without a cache. It returns the signed BLOB and the copy of
+// opts that verifyJWS annotated (staleCRL).
+func openBLOB(blob []byte, opts *LoadOptions) (*signedBLOB, *LoadOptions, error) {
+	if opts == nil || opts.At.IsZero() {
+		return nil, nil, fail(ErrNoTime, "", nil)
+	}
+	if opts.Roots.Len() == 0 {
+		return nil, nil, fail(ErrNoRoots, "", nil)
+	}
+	if len(blob) > MaxBLOBSize {
+		return nil, nil, fail(ErrTooLarge, "", nil)
+	}
+	o := *opts
+	v := o.Verifier
+	if v == nil {
+		v = &trust.Verifier{}
+	}
+	sb, err := verifyJWS(bytes.TrimSpace(blob), &o, v)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sb, &o, nil
+}

@@ -224,21 +224,7 @@ var entryNames = []string{
 // A malformed entry does not fail the load: it is reported in Index.Skipped
 // (see parseEntry for what makes one malformed) and left out of the index.
 func Load(blob []byte, opts *LoadOptions) (*Index, error) {
-	if opts == nil || opts.At.IsZero() {
-		return nil, fail(ErrNoTime, "", nil)
-	}
-	if opts.Roots.Len() == 0 {
-		return nil, fail(ErrNoRoots, "", nil)
-	}
-	if len(blob) > MaxBLOBSize {
-		return nil, fail(ErrTooLarge, "", nil)
-	}
-	o := *opts
-	v := o.Verifier
-	if v == nil {
-		v = &trust.Verifier{}
-	}
-	sb, err := verifyJWS(bytes.TrimSpace(blob), &o, v)
+	sb, o, err := openBLOB(blob, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,6 @@ import (
 	"errors"
 
 	"github.com/passkeykit/webauthn/trust"
-	"golang.org/x/crypto/cryptobyte"
-	"golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // parseX5C parses the x5c certificates, leaf first, once per call: through the
@@ -49,7 +47,7 @@ func judgeChain(in *Input, f Format, step string, certs []*x509.Certificate, opt
 			q.AAGUID = in.AuthData.AAGUID
 		}
 		var keyID [sha1.Size]byte
-		if subjectKeyID(certs[0], &keyID) {
+		if trust.KeyID(certs[0], &keyID) {
 			q.KeyID = keyID[:]
 		}
 		var err error
@@ -74,18 +72,4 @@ func judgeChain(in *Input, f Format, step string, certs []*x509.Certificate, opt
 	out.Judged = res.Judged
 	out.Anchor = res.Anchor
 	return nil
-}
-
-// subjectKeyID computes the FIDO attestationCertificateKeyIdentifier: SHA-1 of
-// the leaf's subjectPublicKey BIT STRING contents (FIDO Metadata Statement §4).
-func subjectKeyID(c *x509.Certificate, out *[sha1.Size]byte) bool {
-	s := cryptobyte.String(c.RawSubjectPublicKeyInfo)
-	var spki, algo, bits cryptobyte.String
-	var unused uint8
-	if !s.ReadASN1(&spki, asn1.SEQUENCE) || !spki.ReadASN1(&algo, asn1.SEQUENCE) ||
-		!spki.ReadASN1(&bits, asn1.BIT_STRING) || !bits.ReadUint8(&unused) || unused != 0 {
-		return false
-	}
-	*out = sha1.Sum(bits)
-	return true
 }

@@ -14,9 +14,6 @@ import (
 	"math/big"
 	"time"
 
-	"golang.org/x/crypto/cryptobyte"
-	"golang.org/x/crypto/cryptobyte/asn1"
-
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/attestation"
 	"github.com/passkeykit/webauthn/internal/jsonx"
@@ -111,7 +108,7 @@ func (m *ConformanceMetadata) CheckRegistration(reg *webauthn.Registration, at t
 	const step = "§7.1 step 24"
 	q := trust.Query{Format: reg.Format.String(), AAGUID: reg.AAGUID}
 	var keyID [sha1.Size]byte
-	if len(reg.TrustPath) > 0 && leafKeyID(reg.TrustPath[0], &keyID) {
+	if len(reg.TrustPath) > 0 && trust.KeyID(reg.TrustPath[0], &keyID) {
 		q.KeyID = keyID[:]
 	}
 	attested := len(reg.TrustPath) > 0
@@ -133,20 +130,6 @@ func (m *ConformanceMetadata) CheckRegistration(reg *webauthn.Registration, at t
 		return webauthn.NewError(webauthn.ErrCredentialNotSupported, step, "the metadata statement gives no attestation root to judge the chain by", nil)
 	}
 	return nil
-}
-
-// leafKeyID computes the FIDO attestationCertificateKeyIdentifier of c: SHA-1
-// of its subjectPublicKey BIT STRING contents (FIDO Metadata Statement §4).
-func leafKeyID(c *x509.Certificate, out *[sha1.Size]byte) bool {
-	s := cryptobyte.String(c.RawSubjectPublicKeyInfo)
-	var spki, algo, bits cryptobyte.String
-	var unused uint8
-	if !s.ReadASN1(&spki, asn1.SEQUENCE) || !spki.ReadASN1(&algo, asn1.SEQUENCE) ||
-		!spki.ReadASN1(&bits, asn1.BIT_STRING) || !bits.ReadUint8(&unused) || unused != 0 {
-		return false
-	}
-	*out = sha1.Sum(bits)
-	return true
 }
 
 // statementIdentifiers are the members of a metadata statement that

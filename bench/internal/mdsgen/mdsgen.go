@@ -64,7 +64,9 @@ func NewPKI() (*PKI, error) {
 	if p.CA, err = p.issue("Bench MDS CA", true, p.Root, caKey, rootKey); err != nil {
 		return nil, err
 	}
-	if p.Signer, err = p.issue("Bench MDS Signer", false, p.CA, p.signerKey, caKey); err != nil {
+	// The signer carries the FIDO MDS signer name, which mds.Load pins by
+	// default (mds.DefaultSigner).
+	if p.Signer, err = p.issue("mds.fidoalliance.org", false, p.CA, p.signerKey, caKey); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -71,21 +71,53 @@ var testKey = func() *ecdsa.PrivateKey {
 // the reader does not verify) with the given serial content and extensions.
 func build(tb testing.TB, serial []byte, exts func(b *cryptobyte.Builder)) []byte {
 	tb.Helper()
+	return buildWith(tb, &parts{serial: serial, exts: exts})
+}
+
+// parts are the pieces of a test certificate buildWith varies; zero fields
+// take a valid default.
+type parts struct {
+	serial    []byte
+	exts      func(b *cryptobyte.Builder)
+	nameTag   asn1.Tag // of the CN value; default UTF8String
+	nameValue string
+	notBefore string // UTCTime content; default 250101000000Z
+	version   int64  // DER version; default 2 (v3)
+	outerAlg  []int  // outer signatureAlgorithm OID; default = inner
+}
+
+func buildWith(tb testing.TB, p *parts) []byte {
+	tb.Helper()
+	if p.nameTag == 0 {
+		p.nameTag, p.nameValue = asn1.UTF8String, "x509lite test"
+	}
+	if p.notBefore == "" {
+		p.notBefore = "250101000000Z"
+	}
+	if p.version == 0 {
+		p.version = 2
+	}
+	if p.serial == nil {
+		p.serial = []byte{1}
+	}
+	if p.exts == nil {
+		p.exts = func(b *cryptobyte.Builder) {}
+	}
+	serial, exts := p.serial, p.exts
 	spki, err := x509.MarshalPKIXPublicKey(&testKey.PublicKey)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	algOID := []int{1, 2, 840, 10045, 4, 3, 2}
 	alg := func(b *cryptobyte.Builder) {
-		b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
-			b.AddASN1ObjectIdentifier([]int{1, 2, 840, 10045, 4, 3, 2})
-		})
+		b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(algOID) })
 	}
 	name := func(b *cryptobyte.Builder) {
 		b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
 			b.AddASN1(asn1.SET, func(b *cryptobyte.Builder) {
 				b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
 					b.AddASN1ObjectIdentifier([]int{2, 5, 4, 3})
-					b.AddASN1(asn1.UTF8String, func(b *cryptobyte.Builder) { b.AddBytes([]byte("x509lite test")) })
+					b.AddASN1(p.nameTag, func(b *cryptobyte.Builder) { b.AddBytes([]byte(p.nameValue)) })
 				})
 			})
 		})
@@ -93,12 +125,12 @@ func build(tb testing.TB, serial []byte, exts func(b *cryptobyte.Builder)) []byt
 	var b cryptobyte.Builder
 	b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
-			b.AddASN1(asn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { b.AddASN1Int64(2) })
+			b.AddASN1(asn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) { b.AddASN1Int64(p.version) })
 			b.AddASN1(asn1.INTEGER, func(b *cryptobyte.Builder) { b.AddBytes(serial) })
 			alg(b)
 			name(b)
 			b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				b.AddASN1(asn1.UTCTime, func(b *cryptobyte.Builder) { b.AddBytes([]byte("250101000000Z")) })
+				b.AddASN1(asn1.UTCTime, func(b *cryptobyte.Builder) { b.AddBytes([]byte(p.notBefore)) })
 				b.AddASN1(asn1.GeneralizedTime, func(b *cryptobyte.Builder) { b.AddBytes([]byte("20500101000000Z")) })
 			})
 			name(b)
@@ -107,6 +139,9 @@ func build(tb testing.TB, serial []byte, exts func(b *cryptobyte.Builder)) []byt
 				b.AddASN1(asn1.SEQUENCE, exts)
 			})
 		})
+		if p.outerAlg != nil {
+			algOID = p.outerAlg
+		}
 		alg(b)
 		b.AddASN1BitString(make([]byte, 70))
 	})

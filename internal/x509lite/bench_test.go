@@ -91,3 +91,55 @@ func BenchmarkParse(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLink is one chain link from scratch, as a cold registration does
+// it: parse child and issuer, parse the issuer's key, check the signature —
+// with x509lite, and with crypto/x509 (ParseCertificate twice plus
+// CheckSignatureFrom, the floor's work). The signature verification itself
+// is common to both.
+func BenchmarkLink(b *testing.B) {
+	picked := map[string]bool{}
+	for _, l := range links(b) {
+		var c, i x509lite.Certificate
+		_ = x509lite.Parse(l.child, &c)
+		_ = x509lite.Parse(l.issuer, &i)
+		key, _ := i.PublicKey()
+		if c.CheckSignatureFrom(&i, key) != nil {
+			continue
+		}
+		name := ""
+		switch {
+		case c.FIDOAAGUID != nil && c.SignatureAlgorithm == x509lite.ECDSAWithSHA256:
+			name = "packed-leaf-ecdsa"
+		case c.SubjectAltNameCritical && c.SignatureAlgorithm == x509lite.SHA256WithRSA && i.PublicKeyAlgorithm == x509lite.RSA:
+			name = "tpm-aik-rsa"
+		}
+		if name == "" || picked[name] {
+			continue
+		}
+		picked[name] = true
+		b.Run(name+"/x509lite", func(b *testing.B) {
+			b.ReportAllocs()
+			var c, i x509lite.Certificate
+			for b.Loop() {
+				if x509lite.Parse(l.child, &c) != nil || x509lite.Parse(l.issuer, &i) != nil {
+					b.Fatal("refused")
+				}
+				key, err := i.PublicKey()
+				if err != nil || c.CheckSignatureFrom(&i, key) != nil {
+					b.Fatal("link fails")
+				}
+			}
+		})
+		b.Run(name+"/crypto-x509", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c, err1 := x509.ParseCertificate(l.child)
+				i, err2 := x509.ParseCertificate(l.issuer)
+				if err1 != nil || err2 != nil || c.CheckSignatureFrom(i) != nil {
+					b.Fatal("link fails")
+				}
+			}
+		})
+	}
+}

@@ -5,12 +5,28 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/x509"
+	"errors"
+)
+
+// Signature check errors.
+var (
+	// ErrNotIssuer: the issuer may not sign certificates (RFC 5280 §4.2.1.9,
+	// §4.2.1.3: a v3 issuer without cA, or keyUsage without keyCertSign).
+	ErrNotIssuer = errors.New("x509lite: issuer may not sign certificates")
+	// ErrInsecureAlgorithm: SHA-1, which crypto/x509's CheckSignatureFrom
+	// also refuses; callers that accept it check it themselves.
+	ErrInsecureAlgorithm = errors.New("x509lite: SHA-1 certificate signature")
+	// ErrBadSignature: the signature does not verify with the issuer's key.
+	ErrBadSignature = errors.New("x509lite: bad certificate signature")
 )
 
 // PublicKey parses the subject public key: *ecdsa.PublicKey (the point must
-// be on the curve), *rsa.PublicKey or ed25519.PublicKey. It allocates; the
-// Ed25519 key aliases the certificate.
+// be on the curve), *rsa.PublicKey or ed25519.PublicKey. It allocates (the
+// stdlib key types); the Ed25519 key aliases the certificate.
 func (c *Certificate) PublicKey() (crypto.PublicKey, error) {
 	switch c.PublicKeyAlgorithm {
 	case ECDSAP256:
@@ -25,4 +41,59 @@ func (c *Certificate) PublicKey() (crypto.PublicKey, error) {
 		return x509.ParsePKIXPublicKey(c.RawSPKI)
 	}
 	return nil, ErrUnsupported
+}
+
+// CheckSignatureFrom checks that issuer, whose parsed key is issuerKey (from
+// issuer.PublicKey), signed c, as crypto/x509's Certificate.CheckSignatureFrom
+// does: the issuer must be a CA when it is v3 or has basicConstraints, its
+// keyUsage (if any) must include keyCertSign, SHA-1 is refused, and the key
+// type must match the signature algorithm. It does not compare names.
+func (c *Certificate) CheckSignatureFrom(issuer *Certificate, issuerKey crypto.PublicKey) error {
+	if issuer.Version == 3 && !issuer.BasicConstraintsValid || issuer.BasicConstraintsValid && !issuer.IsCA ||
+		issuer.KeyUsage != 0 && issuer.KeyUsage&KeyUsageCertSign == 0 {
+		return ErrNotIssuer
+	}
+	var buf [sha512.Size]byte
+	var digest []byte
+	switch c.SignatureAlgorithm {
+	case SHA1WithRSA:
+		return ErrInsecureAlgorithm
+	case SHA256WithRSA, ECDSAWithSHA256:
+		s := sha256.Sum256(c.RawTBS)
+		copy(buf[:], s[:])
+		digest = buf[:sha256.Size]
+	case SHA384WithRSA, ECDSAWithSHA384:
+		s := sha512.Sum384(c.RawTBS)
+		copy(buf[:], s[:])
+		digest = buf[:sha512.Size384]
+	case SHA512WithRSA, ECDSAWithSHA512:
+		buf = sha512.Sum512(c.RawTBS)
+		digest = buf[:]
+	}
+	ok := false
+	switch c.SignatureAlgorithm {
+	case ECDSAWithSHA256, ECDSAWithSHA384, ECDSAWithSHA512:
+		if k, isEC := issuerKey.(*ecdsa.PublicKey); isEC {
+			ok = ecdsa.VerifyASN1(k, digest, c.Signature)
+		}
+	case SHA256WithRSA, SHA384WithRSA, SHA512WithRSA:
+		h := crypto.SHA256
+		switch c.SignatureAlgorithm {
+		case SHA384WithRSA:
+			h = crypto.SHA384
+		case SHA512WithRSA:
+			h = crypto.SHA512
+		}
+		if k, isRSA := issuerKey.(*rsa.PublicKey); isRSA {
+			ok = rsa.VerifyPKCS1v15(k, h, digest, c.Signature) == nil
+		}
+	case PureEd25519:
+		if k, isEd := issuerKey.(ed25519.PublicKey); isEd {
+			ok = ed25519.Verify(k, c.RawTBS, c.Signature)
+		}
+	}
+	if !ok {
+		return ErrBadSignature
+	}
+	return nil
 }

@@ -17,6 +17,13 @@
 // anywhere are refused.
 //
 // Results alias the input: it must stay unmodified while a Certificate is used.
-// The public key is not checked to be on its curve here; PublicKey does that
-// (with crypto/x509 or crypto/ecdsa) and must be called before the key is trusted.
+// The public key is not checked to be on its curve here; x509sig.PublicKey
+// does that (with crypto/ecdsa or crypto/x509) and must be called before the
+// key is used. x509sig.CheckSignatureFrom checks a certificate signature over
+// the raw TBS bytes. The reader imports no crypto (cryptobyte brings fmt and
+// reflect in, as for internal/androidkey).
+//
+// Not wired into attestation or trust yet: Registration.TrustPath is
+// []*x509.Certificate, so the verifiers still run crypto/x509 on every x5c
+// certificate.
 package x509lite

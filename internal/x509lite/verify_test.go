@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/passkeykit/webauthn/internal/x509lite"
+	"github.com/passkeykit/webauthn/internal/x509lite/x509sig"
 )
 
 // link is a child and a candidate issuer among the seeds (issuer name equal
@@ -47,11 +48,11 @@ func TestCheckSignatureFromDifferential(t *testing.T) {
 		if x509lite.Parse(l.child, &c) != nil || x509lite.Parse(l.issuer, &i) != nil {
 			t.Fatal("seed refused")
 		}
-		key, err := i.PublicKey()
+		key, err := x509sig.PublicKey(&i)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ours := c.CheckSignatureFrom(&i, key)
+		ours := x509sig.CheckSignatureFrom(&c, &i, key)
 		xc, err1 := x509.ParseCertificate(l.child)
 		xi, err2 := x509.ParseCertificate(l.issuer)
 		if err1 != nil || err2 != nil {
@@ -71,7 +72,7 @@ func TestCheckSignatureFromDifferential(t *testing.T) {
 			mut := bytes.Clone(l.child)
 			mut[len(mut)-5] ^= 1
 			var m x509lite.Certificate
-			if x509lite.Parse(mut, &m) == nil && m.CheckSignatureFrom(&i, key) == nil {
+			if x509lite.Parse(mut, &m) == nil && x509sig.CheckSignatureFrom(&m, &i, key) == nil {
 				t.Error("a flipped signature byte verifies")
 			}
 		}
@@ -92,7 +93,7 @@ func TestCheckSignatureFromKeyMismatch(t *testing.T) {
 		_ = x509lite.Parse(l.issuer, &i)
 		if i.PublicKeyAlgorithm == x509lite.RSA && rsaKeyed == nil {
 			rsaKeyed = &i
-			rsaKey, _ = i.PublicKey()
+			rsaKey, _ = x509sig.PublicKey(&i)
 		}
 		if c.SignatureAlgorithm == x509lite.ECDSAWithSHA256 && ecSigned == nil {
 			ecSigned = &c
@@ -101,7 +102,7 @@ func TestCheckSignatureFromKeyMismatch(t *testing.T) {
 	if rsaKeyed == nil || ecSigned == nil {
 		t.Skip("no RSA issuer or ECDSA-signed child among the seeds")
 	}
-	if err := ecSigned.CheckSignatureFrom(rsaKeyed, rsaKey); !errors.Is(err, x509lite.ErrBadSignature) {
+	if err := x509sig.CheckSignatureFrom(ecSigned, rsaKeyed, rsaKey); !errors.Is(err, x509sig.ErrBadSignature) {
 		t.Fatalf("ECDSA signature checked with an RSA key: %v", err)
 	}
 }

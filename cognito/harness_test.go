@@ -83,6 +83,12 @@ type harness struct {
 // replaces the store the server uses (fault injection).
 func newHarness(t testing.TB, wrap func(Store) Store) *harness {
 	t.Helper()
+	return newHarnessWith(t, wrap, nil)
+}
+
+// newHarnessWith is newHarness with the server's Options adjusted by opts.
+func newHarnessWith(t testing.TB, wrap func(Store) Store, opts func(*Options)) *harness {
+	t.Helper()
 	st, err := OpenMemory(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +99,11 @@ func newHarness(t testing.TB, wrap func(Store) Store) *harness {
 	if wrap != nil {
 		used = wrap(st)
 	}
-	h.srv, err = NewServer(context.Background(), Options{Config: testConfig(), Store: used, BaseURL: testBaseURL, Clock: h.clock.Now})
+	o := Options{Config: testConfig(), Store: used, BaseURL: testBaseURL, Clock: h.clock.Now}
+	if opts != nil {
+		opts(&o)
+	}
+	h.srv, err = NewServer(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

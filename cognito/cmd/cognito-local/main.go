@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"github.com/passkeykit/webauthn/cognito"
+	redisstore "github.com/passkeykit/webauthn/store/redis"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 func main() {
@@ -66,6 +68,7 @@ Flags:
 	lifetime := fs.Duration("challenge-lifetime", 5*time.Minute, "pool: lifetime of registration and sign-in challenges")
 	enabled := fs.Bool("webauthn", true, "pool: passkeys enabled (false: passkey operations answer WebAuthnNotEnabledException)")
 	quiet := fs.Bool("quiet", false, "do not log failed requests to stderr")
+	redisAddr := fs.String("redis", "", "keep WebAuthn challenges in Redis at HOST:PORT (module store/redis; several endpoint processes may share it) instead of in memory")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -143,7 +146,17 @@ Flags:
 	if !*quiet {
 		logger = log.New(os.Stderr, "cognito-local: ", log.LstdFlags)
 	}
-	srv, err := cognito.NewServer(ctx, cognito.Options{Config: cfg, Store: store, BaseURL: base, Log: logger})
+	opts := cognito.Options{Config: cfg, Store: store, BaseURL: base, Log: logger}
+	if *redisAddr != "" {
+		rc := goredis.NewClient(&goredis.Options{Addr: *redisAddr})
+		defer rc.Close()
+		if err := rc.Ping(ctx).Err(); err != nil {
+			ln.Close()
+			return fmt.Errorf("-redis %s: %w", *redisAddr, err)
+		}
+		opts.Challenges = redisstore.New(rc, redisstore.Options{})
+	}
+	srv, err := cognito.NewServer(ctx, opts)
 	if err != nil {
 		ln.Close()
 		return err

@@ -28,6 +28,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"-max-passkeys", "21", "-memory"}, "max_passkeys_per_user"},
 		{[]string{"-memory", "extra"}, "unexpected arguments"},
 		{[]string{"-memory", "-addr", "256.0.0.1:0"}, "256.0.0.1"},
+		{[]string{"-memory", "-addr", "127.0.0.1:0", "-redis", "127.0.0.1:1"}, "-redis 127.0.0.1:1"},
 	} {
 		err := run(tc.args)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

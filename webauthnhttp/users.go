@@ -99,6 +99,10 @@ type MemUsers struct {
 	creds  map[string]bool     // every registered credential ID
 }
 
+// memUser is an account of MemUsers. The byte slices of handle and of each
+// record (ID, PublicKey, UserHandle) are copies made when stored and never
+// written afterwards, so they may be shared outside m.mu; the records
+// themselves (counter, backup state) and the list change under m.mu.
 type memUser struct {
 	name   string
 	handle []byte

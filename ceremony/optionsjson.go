@@ -2,7 +2,8 @@ package ceremony
 
 import "github.com/passkeykit/webauthn/internal/jsonw"
 
-// AppendJSON appends o as encoding/json encodes it (json.Marshal, HTML
+// AppendJSON appends o, PublicKeyCredentialRequestOptionsJSON (WebAuthn L3
+// §5.5), as encoding/json encodes it (json.Marshal, HTML
 // escaping on), byte for byte, without reflection: the body of a
 // login/begin. It fails with ErrUnknownToken where encoding/json would fail,
 // on a UserVerification or Hint outside its enumeration.

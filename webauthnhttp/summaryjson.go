@@ -17,7 +17,8 @@ var (
 )
 
 // AppendJSON appends s as encoding/json encodes it (json.Marshal, HTML
-// escaping on), byte for byte: the body of a login/finish. It never fails.
+// escaping on), byte for byte: the body of a login/finish (WebAuthn L3
+// §7.2, after step 24). It never fails.
 func (s *AssertionSummary) AppendJSON(b []byte) ([]byte, error) {
 	b = jsonw.String(jsonw.Key(append(b, '{'), "ceremony", true), s.Ceremony)
 	b = jsonw.String(jsonw.Key(b, "user", false), s.User)

@@ -72,13 +72,21 @@ func (s *MemStore) maxPerClient() int {
 // ErrInvalidChallenge for a challenge Validate refuses, ErrDuplicate for one
 // already held, and ctx's error when ctx is done.
 func (s *MemStore) Put(ctx context.Context, c *Challenge, now time.Time) error {
+	return s.put(ctx, c, now, false)
+}
+
+// put is Put; owned says the caller hands c over (Lifecycle.issue, which
+// built c itself and only reads it afterwards), so no copy is made.
+func (s *MemStore) put(ctx context.Context, c *Challenge, now time.Time, owned bool) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	c = c.Clone()
+	if !owned {
+		c = c.Clone()
+	}
 	e := &memEntry{key: memKey{c.Ceremony, string(c.UserHandle), string(c.Value)}, c: c}
 
 	s.mu.Lock()

@@ -10,7 +10,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/passkeykit/webauthn"
@@ -43,6 +45,14 @@ const maxStateRetries = 8
 // DefaultSessionCookie is the cookie Handler identifies clients by when
 // HandlerOptions.CookieName is empty.
 const DefaultSessionCookie = "webauthn_session"
+
+// maxPooledBody is the largest answer buffer route keeps for reuse: an
+// AssertionSummary whose signal lists MaxCredentialsPerUser credentials
+// fits; a rare larger one is left to the garbage collector.
+const maxPooledBody = 8 << 10
+
+// bodyBuffers holds the buffers 200 answers are encoded into.
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // stepHandler is the Step of errors about a request itself rather than a
 // step of §7.1 or §7.2.
@@ -214,6 +224,21 @@ func (h *Handler) route(path string, f func(http.ResponseWriter, *http.Request) 
 			h.writeError(w, r, err)
 			return
 		}
+		if a, ok := v.(jsonAppender); ok {
+			// The bytes writeJSON's Encoder would write, without reflection.
+			buf := bodyBuffers.Get().(*[]byte)
+			defer bodyBuffers.Put(buf)
+			if b, err := a.AppendJSON((*buf)[:0]); err == nil {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Cache-Control", "no-store")
+				w.WriteHeader(http.StatusOK)
+				_, _ = w.Write(append(b, '\n'))
+				if cap(b) <= maxPooledBody {
+					*buf = b[:0]
+				}
+				return
+			}
+		}
 		writeJSON(w, http.StatusOK, v)
 	})
 }
@@ -277,7 +302,20 @@ func (h *Handler) pendingHandle(sid, name string) []byte {
 // decode reads the request body, at most maxRequestBody bytes, into *out
 // with parse.
 func decode[T any](r *http.Request, parse func([]byte, *T) error, out *T) error {
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	var b []byte
+	var err error
+	if n := r.ContentLength; n >= 0 && n <= maxRequestBody {
+		// The declared length, read in one buffer; net/http ends the body
+		// there, and one byte more shows a body longer than declared.
+		b = make([]byte, n+1)
+		var m int
+		m, err = io.ReadFull(r.Body, b)
+		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			b, err = b[:m], nil
+		}
+	} else {
+		b, err = io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	}
 	if err != nil {
 		return webauthn.NewError(webauthn.ErrMalformed, stepHandler, "cannot read the request body", err)
 	}
@@ -451,6 +489,17 @@ func (h *Handler) signInUser(ctx context.Context, name string) ([]byte, []webaut
 	if name == "" {
 		return nil, nil, nil
 	}
+	if m, ok := h.users.(*MemUsers); ok {
+		// The records' byte slices are never written once stored: a
+		// shallow copy of the list is a snapshot StartAuthentication may
+		// read after the lock is released.
+		var handle []byte
+		var creds []webauthn.Credential
+		err := m.view(name, func(hd []byte, cs []webauthn.Credential) { handle, creds = hd, slices.Clone(cs) })
+		if err == nil {
+			return handle, creds, nil
+		}
+	}
 	a, err := h.lookup(ctx, name)
 	if err != nil {
 		return nil, nil, err
@@ -462,6 +511,30 @@ func (h *Handler) signInUser(ctx context.Context, name string) ([]byte, []webaut
 	return h.derive(userHandleSize, "fictitious user handle", name), []webauthn.Credential{fake}, nil
 }
 
+// handleReader is implemented by a UserStore that answers the user handle
+// of an account without its credential records (MemUsers.Handle).
+type handleReader interface {
+	Handle(ctx context.Context, name string) ([]byte, error)
+}
+
+// signInHandle returns the user handle of signInUser alone: all a
+// login/finish needs before the credential is known.
+func (h *Handler) signInHandle(ctx context.Context, name string) ([]byte, error) {
+	hr, ok := h.users.(handleReader)
+	if name == "" || !ok {
+		handle, _, err := h.signInUser(ctx, name)
+		return handle, err
+	}
+	handle, err := hr.Handle(ctx, name)
+	switch {
+	case errors.Is(err, ErrUserNotFound):
+		return h.derive(userHandleSize, "fictitious user handle", name), nil
+	case err != nil:
+		return nil, storeError("§7.2 step 6", err)
+	}
+	return handle, nil
+}
+
 func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req finishRequest
 	if err := decode(r, parseFinishRequest, &req); err != nil {
@@ -471,7 +544,7 @@ func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	handle, _, err := h.signInUser(r.Context(), req.username)
+	handle, err := h.signInHandle(r.Context(), req.username)
 	if err != nil {
 		return nil, err
 	}

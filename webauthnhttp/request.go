@@ -46,6 +46,7 @@ func readRequest(b []byte, what string, member func(name string, r *jsonx.Reader
 	var keys jsonx.Keys
 	var k []byte
 	var esc bool
+	var nameBuf [32]byte // member names are short: unescaped on the stack
 	for i := 0; !r.ReadObjectEnd(); i++ {
 		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) {
 			return bad("body is not well-formed JSON")
@@ -53,7 +54,7 @@ func readRequest(b []byte, what string, member func(name string, r *jsonx.Reader
 		if !keys.Add(k, esc) {
 			return bad("duplicate member")
 		}
-		if reason := member(string(jsonx.AppendUnescaped(nil, k)), &r); reason != "" {
+		if reason := member(string(jsonx.AppendUnescaped(nameBuf[:0], k)), &r); reason != "" {
 			return bad(reason)
 		}
 	}

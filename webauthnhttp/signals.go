@@ -56,18 +56,34 @@ func unknownCredentialSignal(err error) *ceremony.UnknownCredentialSignal {
 // payload is sent only when the account read back is the one that signed
 // in (same handle) and holds the credential used.
 func (h *Handler) acceptedCredentials(ctx context.Context, name string, owner, used []byte) *ceremony.AllAcceptedCredentialsSignal {
+	if m, ok := h.users.(*MemUsers); ok {
+		var s *ceremony.AllAcceptedCredentialsSignal
+		_ = m.view(name, func(handle []byte, creds []webauthn.Credential) {
+			s = h.acceptedSignal(handle, creds, owner, used)
+		})
+		return s
+	}
 	a, err := h.users.Lookup(ctx, name)
-	if err != nil || a == nil || !bytes.Equal(a.Handle, owner) {
+	if err != nil || a == nil {
+		return nil
+	}
+	return h.acceptedSignal(a.Handle, a.Credentials, owner, used)
+}
+
+// acceptedSignal is acceptedCredentials for the account with handle handle
+// and records creds, read whole; it keeps neither.
+func (h *Handler) acceptedSignal(handle []byte, creds []webauthn.Credential, owner, used []byte) *ceremony.AllAcceptedCredentialsSignal {
+	if !bytes.Equal(handle, owner) {
 		return nil
 	}
 	found := false
-	for i := range a.Credentials {
-		found = found || bytes.Equal(a.Credentials[i].ID, used)
+	for i := range creds {
+		found = found || bytes.Equal(creds[i].ID, used)
 	}
 	if !found {
 		return nil
 	}
-	s, err := ceremony.AllAcceptedCredentials(h.rp.RPID, a.Handle, a.Credentials)
+	s, err := ceremony.AllAcceptedCredentials(h.rp.RPID, handle, creds)
 	if err != nil {
 		return nil
 	}

@@ -99,6 +99,10 @@ type MemUsers struct {
 	creds  map[string]bool     // every registered credential ID
 }
 
+// memUser is an account of MemUsers. The byte slices of handle and of each
+// record (ID, PublicKey, UserHandle) are copies made when stored and never
+// written afterwards, so they may be shared outside m.mu; the records
+// themselves (counter, backup state) and the list change under m.mu.
 type memUser struct {
 	name   string
 	handle []byte
@@ -225,5 +229,33 @@ func (m *MemUsers) DeleteCredential(_ context.Context, handle, id []byte) error 
 	}
 	u.creds = append(u.creds[:i], u.creds[i+1:]...)
 	delete(m.creds, string(id))
+	return nil
+}
+
+// Handle returns a copy of the user handle of the account called name, or
+// ErrUserNotFound: what a sign-in needs of the account before its
+// credential is known (§7.2 step 6), without copying the credential records
+// as Lookup does. Handler uses it when its UserStore has it.
+func (m *MemUsers) Handle(_ context.Context, name string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u := m.byName[name]
+	if u == nil {
+		return nil, ErrUserNotFound
+	}
+	return bytes.Clone(u.handle), nil
+}
+
+// view calls f with the handle and the credential records of the account
+// called name while m.mu is held, or returns ErrUserNotFound. f must not
+// keep or modify what it is given, nor call m.
+func (m *MemUsers) view(name string, f func(handle []byte, creds []webauthn.Credential)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u := m.byName[name]
+	if u == nil {
+		return ErrUserNotFound
+	}
+	f(u.handle, u.creds)
 	return nil
 }

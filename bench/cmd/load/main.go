@@ -57,7 +57,7 @@ import (
 )
 
 var (
-	servers    = flag.String("server", load.OursMem, "servers to drive, comma-separated: "+strings.Join(load.Kinds, ", "))
+	servers    = flag.String("server", load.OursMem, "servers to drive, comma-separated: "+strings.Join(load.Kinds, ", ")+", "+load.Cognito+" (cognito-local built from ../cognito, driven over AWS JSON 1.1; no -cpuprofile, no -inprocess)")
 	users      = flag.Int("users", 1000, "users registered, then signed in (N)")
 	clients    = flag.Int("clients", 16, "concurrent clients, each its own session (C)")
 	signIns    = flag.Int("signins", 0, "sign-ins in the second phase; 0: run for -duration")
@@ -114,7 +114,7 @@ type Row struct {
 func run() (int, error) {
 	kinds := strings.Split(*servers, ",")
 	for _, k := range kinds {
-		if !slices.Contains(load.Kinds, k) {
+		if !slices.Contains(load.Kinds, k) && k != load.Cognito {
 			return 2, errors.New("unknown server " + k + " (want " + strings.Join(load.Kinds, ", ") + ")")
 		}
 	}
@@ -180,7 +180,30 @@ func runOne(exe, kind string, procs int, redisAddr string, redis *load.Redis, se
 	if kind == load.OursRedis && redis != nil {
 		cfg.ExtraCPU = redis.CPU
 	}
-	if *inProcess {
+	var (
+		res *load.Result
+		err error
+	)
+	switch {
+	case kind == load.Cognito:
+		if *inProcess {
+			return Row{}, errors.New("-inprocess does not apply to cognito (a child process)")
+		}
+		dir, err := load.CognitoDir()
+		if err != nil {
+			return Row{}, err
+		}
+		p, err := load.StartCognito(dir, procs)
+		if err != nil {
+			return Row{}, err
+		}
+		defer p.Stop()
+		cfg.BaseURL, cfg.ServerCPU = p.URL, p.CPU
+		if res, err = load.RunCognito(cfg); err != nil {
+			return Row{}, err
+		}
+		res.ServerGOMAXPROCS = cmp.Or(procs, runtime.NumCPU())
+	case *inProcess:
 		s, err := load.NewServer(kind, load.ServerOptions{RedisAddr: redisAddr})
 		if err != nil {
 			return Row{}, err
@@ -188,7 +211,7 @@ func runOne(exe, kind string, procs int, redisAddr string, redis *load.Redis, se
 		ts := httptest.NewServer(s)
 		defer func() { ts.Close(); s.Close() }()
 		cfg.BaseURL = ts.URL
-	} else {
+	default:
 		prof := *cpuProfile
 		if prof != "" && several {
 			ext := ""
@@ -204,9 +227,10 @@ func runOne(exe, kind string, procs int, redisAddr string, redis *load.Redis, se
 		defer p.Stop()
 		cfg.BaseURL = p.URL
 	}
-	res, err := load.Run(cfg)
-	if err != nil {
-		return Row{}, err
+	if res == nil {
+		if res, err = load.Run(cfg); err != nil {
+			return Row{}, err
+		}
 	}
 	r := Row{
 		Server: kind, ServerGOMAXPROCS: res.ServerGOMAXPROCS, Clients: cfg.Clients, Users: cfg.Users, Contend: cfg.Contend, InProcess: *inProcess,

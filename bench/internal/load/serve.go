@@ -175,8 +175,13 @@ func StartRedis() (*Redis, error) {
 
 // CPU returns the redis-server process's CPU time so far (Linux
 // /proc/<pid>/stat utime+stime), or 0 when it cannot be read.
-func (r *Redis) CPU() time.Duration {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(r.cmd.Process.Pid) + "/stat")
+func (r *Redis) CPU() time.Duration { return procCPU(r.cmd.Process.Pid) }
+
+// procCPU returns the CPU time of process pid so far (Linux
+// /proc/<pid>/stat utime+stime, 10 ms resolution), or 0 when it cannot be
+// read.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0
 	}

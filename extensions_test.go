@@ -6,6 +6,7 @@ import (
 
 	webauthn "github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/internal/errtest"
 	"github.com/passkeykit/webauthn/internal/forge"
 )
 
@@ -74,7 +75,7 @@ func TestRegistrationExtensionOutputs(t *testing.T) {
 			c := newRegCase(cose.ES256)
 			c.reg.AuthData.Extensions = tt.authExt
 			var out webauthn.Registration
-			checkErr(t, newRP().VerifyRegistration(regWithExtensions(c, tt.ext), c.challenge(), &out), tt.exc)
+			errtest.WantException(t, newRP().VerifyRegistration(regWithExtensions(c, tt.ext), c.challenge(), &out), tt.exc)
 			if out.ExtensionOutputs != tt.want {
 				t.Errorf("ExtensionOutputs %+v, want %+v", out.ExtensionOutputs, tt.want)
 			}
@@ -117,7 +118,7 @@ func TestAssertionExtensionOutputs(t *testing.T) {
 			a.authData.Extensions = credProtect3
 			a.authData.Flags |= forge.FlagED
 			var out webauthn.Assertion
-			checkErr(t, newRP().VerifyAuthentication(authWithExtensions(a, tt.ext), a.clientData.Challenge, cred, &out), tt.exc)
+			errtest.WantException(t, newRP().VerifyAuthentication(authWithExtensions(a, tt.ext), a.clientData.Challenge, cred, &out), tt.exc)
 			want := tt.want
 			if tt.exc == "" {
 				want.CredProtect = webauthn.CredProtectUVRequired

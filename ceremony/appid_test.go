@@ -13,6 +13,7 @@ import (
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/ceremony"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/internal/errtest"
 	"github.com/passkeykit/webauthn/internal/forge"
 )
 
@@ -180,7 +181,7 @@ func TestU2FCredentialCeremony(t *testing.T) {
 				resp = bytes.Replace(resp, []byte(`"},"authenticatorAttachment"`), []byte(`","userHandle":"`+b64u.EncodeToString(alice.ID)+`"},"authenticatorAttachment"`), 1)
 			}
 			err := x.lc.CompleteAuthentication(ctx, user, "c", resp, look, &as)
-			wantFault(t, err, tt.fault)
+			errtest.WantFault(t, err, tt.fault)
 			var e *webauthn.Error
 			if errors.As(err, &e); e.Step != tt.step || !strings.Contains(e.Reason, tt.reason) {
 				t.Fatalf("step %q reason %q, want %q and %q", e.Step, e.Reason, tt.step, tt.reason)

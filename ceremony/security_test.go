@@ -8,6 +8,7 @@ import (
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/ceremony"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/internal/errtest"
 	"github.com/passkeykit/webauthn/internal/forge"
 )
 
@@ -37,7 +38,7 @@ func TestCrossAccountSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "alice-session", authResponse(t, opts, bobKey, bobCred.ID, nil, forge.FlagUP, false), careless, &as)
-	wantFault(t, err, webauthn.ErrNotAuthorized)
+	errtest.WantFault(t, err, webauthn.ErrNotAuthorized)
 
 	// With the record's owner set, bob's passkey still cannot sign in as
 	// alice, with or without a userHandle in the response.
@@ -45,7 +46,7 @@ func TestCrossAccountSignIn(t *testing.T) {
 	for _, uh := range [][]byte{nil, bob} {
 		opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "alice-session", nil)
 		err = x.lc.CompleteAuthentication(ctx, alice.ID, "alice-session", authResponse(t, opts, bobKey, bobCred.ID, uh, forge.FlagUP, false), careless, &as)
-		wantFault(t, err, webauthn.ErrNotAuthorized)
+		errtest.WantFault(t, err, webauthn.ErrNotAuthorized)
 	}
 	// And signs in as bob.
 	opts, _ = x.lc.StartAuthentication(ctx, bob, "bob-session", nil)
@@ -72,7 +73,7 @@ func TestAlgorithmNotOffered(t *testing.T) {
 		reg.ClientData.Challenge = chal
 		var out webauthn.Registration
 		err = x.lc.CompleteRegistration(ctx, alice.ID, "c", regJSON(reg), &out)
-		wantFault(t, err, webauthn.ErrCredentialNotSupported)
+		errtest.WantFault(t, err, webauthn.ErrCredentialNotSupported)
 		if e := err.(*webauthn.Error); e.Step != "§7.1 step 20" {
 			t.Fatalf("%v: step %q, want §7.1 step 20", alg, e.Step)
 		}
@@ -102,7 +103,7 @@ func TestUVFloor(t *testing.T) {
 		t.Fatalf("options ask for %v, want required", opts.AuthenticatorSelection.UserVerification)
 	}
 	var reg webauthn.Registration
-	wantFault(t, x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", forge.FlagUP), &reg), webauthn.ErrCredentialNotSupported)
+	errtest.WantFault(t, x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", forge.FlagUP), &reg), webauthn.ErrCredentialNotSupported)
 	ropts, err := x.lc.StartAuthentication(ctx, alice.ID, "c", &ceremony.AuthenticationOptions{UserVerification: ceremony.UserVerificationDiscouraged})
 	if err != nil {
 		t.Fatal(err)
@@ -112,9 +113,9 @@ func TestUVFloor(t *testing.T) {
 	}
 	// An option outside its enumeration is refused, never passed on.
 	_, err = x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{UserVerification: 9})
-	wantFault(t, err, webauthn.ErrMalformed)
+	errtest.WantFault(t, err, webauthn.ErrMalformed)
 	_, err = x.lc.StartAuthentication(ctx, alice.ID, "c", &ceremony.AuthenticationOptions{Hints: []ceremony.Hint{0}})
-	wantFault(t, err, webauthn.ErrMalformed)
+	errtest.WantFault(t, err, webauthn.ErrMalformed)
 }
 
 // TestConditionalCreate: a registration started for conditional mediation
@@ -129,9 +130,9 @@ func TestConditionalCreate(t *testing.T) {
 		t.Fatalf("conditional, UP clear: %v", err)
 	}
 	opts, _ = x.lc.StartRegistration(ctx, alice, "c", nil)
-	wantFault(t, x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", 0), &reg), webauthn.ErrCredentialNotSupported)
+	errtest.WantFault(t, x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", 0), &reg), webauthn.ErrCredentialNotSupported)
 	opts, _ = x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{Conditional: true, UserVerification: ceremony.UserVerificationRequired})
-	wantFault(t, x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", 0), &reg), webauthn.ErrCredentialNotSupported)
+	errtest.WantFault(t, x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", 0), &reg), webauthn.ErrCredentialNotSupported)
 }
 
 // regJSON is a "none" RegistrationResponseJSON of r.

@@ -19,6 +19,7 @@ import (
 	webauthn "github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/internal/conformance"
+	"github.com/passkeykit/webauthn/internal/errtest"
 	"github.com/passkeykit/webauthn/internal/forge"
 	"github.com/passkeykit/webauthn/internal/vectors"
 	"github.com/passkeykit/webauthn/trust"
@@ -135,17 +136,12 @@ func (a *assertion) verify(rp *webauthn.RelyingParty) error {
 	return rp.VerifyAuthentication(a.json(), a.cd.Challenge, a.cred(), &out)
 }
 
-// wantExc requires err to carry exactly the exception want ("" is success).
+// wantExc requires err to carry exactly the exception want ("" is success),
+// as errtest.Problem decides.
 func wantExc(t *testing.T, what string, err error, want string) {
 	t.Helper()
-	got := webauthn.ExceptionName(err)
-	switch {
-	case want == "" && err != nil:
-		t.Errorf("%s: unexpected error: %v", what, err)
-	case want != "" && err == nil:
-		t.Errorf("%s: accepted; want %s", what, want)
-	case err != nil && got != want:
-		t.Errorf("%s: exception %q, want %s: %v", what, got, want, err)
+	if p := errtest.Problem(err, want); p != "" {
+		t.Errorf("%s: %s", what, p)
 	}
 }
 

@@ -66,9 +66,8 @@ func (c *regCase) json() []byte {
 	if c.rawID != "" {
 		rawID = c.rawID
 	}
-	return []byte(`{"id":"` + id + `","rawId":"` + rawID + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(c.clientDataJSON()) + `","attestationObject":"` + b64u.EncodeToString(c.attObj()) +
-		`","transports":["internal","hybrid"]},"authenticatorAttachment":"platform","clientExtensionResults":{"credProps":{"rk":true}}` + c.extra + `}`)
+	return (&forge.ResponseJSON{ID: id, RawID: rawID, ClientDataJSON: c.clientDataJSON(), AttestationObject: c.attObj(),
+		Transports: []string{"internal", "hybrid"}, Attachment: "platform", Extensions: `{"credProps":{"rk":true}}`, Top: c.extra}).JSON()
 }
 
 func (c *regCase) challenge() []byte {
@@ -456,21 +455,12 @@ func (a *authCase) json() []byte {
 	if a.badSig {
 		sig[len(sig)-1] ^= 1
 	}
-	id := b64u.EncodeToString(a.credID)
-	uh := ""
+	r := forge.AssertionJSON(a.credID, cdj, ad, sig)
 	if a.userHandle != "" {
-		uh = `,"userHandle":` + a.userHandle
+		r.Inner = `,"userHandle":` + a.userHandle // raw JSON, possibly not a string
 	}
-	ext := `,"clientExtensionResults":` + a.ext
-	switch a.ext {
-	case "":
-		ext = `,"clientExtensionResults":{}`
-	case "-":
-		ext = ""
-	}
-	return []byte(`{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(cdj) + `","authenticatorData":"` + b64u.EncodeToString(ad) + `","signature":"` +
-		b64u.EncodeToString(sig) + `"` + uh + `},"authenticatorAttachment":"cross-platform"` + ext + `}`)
+	r.Attachment, r.Extensions, r.NoExtensions = "cross-platform", a.ext, a.ext == "-"
+	return r.JSON()
 }
 
 func TestAuthenticationErrorTable(t *testing.T) {

@@ -13,10 +13,9 @@ import (
 // regWithExtensions is c's registration response with clientExtensionResults
 // ext (raw JSON) instead of the default.
 func regWithExtensions(c *regCase, ext string) []byte {
-	id := b64u.EncodeToString(c.reg.AuthData.CredentialID)
-	return []byte(`{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(c.clientDataJSON()) + `","attestationObject":"` + b64u.EncodeToString(c.attObj()) +
-		`"},"clientExtensionResults":` + ext + `}`)
+	r := forge.RegistrationJSON(c.reg, c.attObj())
+	r.ClientDataJSON, r.Extensions = c.clientDataJSON(), ext
+	return r.JSON()
 }
 
 // authWithExtensions is a's assertion with clientExtensionResults ext.
@@ -24,10 +23,9 @@ func authWithExtensions(a *authCase, ext string) []byte {
 	ad := a.authData.Bytes()
 	cdj := a.clientData.JSON()
 	h := sha256.Sum256(cdj)
-	id := b64u.EncodeToString(a.credID)
-	return []byte(`{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(cdj) + `","authenticatorData":"` + b64u.EncodeToString(ad) + `","signature":"` +
-		b64u.EncodeToString(a.key.Sign(ad, h[:])) + `"},"clientExtensionResults":` + ext + `}`)
+	r := forge.AssertionJSON(a.credID, cdj, ad, a.key.Sign(ad, h[:]))
+	r.Extensions = ext
+	return r.JSON()
 }
 
 // credProtect3 is the authenticator extension outputs map {"credProtect": 3}.

@@ -53,10 +53,9 @@ func u2fAssertion(t *testing.T, opts *ceremony.RequestOptionsJSON, key *forge.Ke
 	cd := forge.ClientData{Type: "webauthn.get", Challenge: chal, Origin: "https://example.org"}
 	cdj := cd.JSON()
 	ch := sha256.Sum256(cdj)
-	s := b64u.EncodeToString(id)
-	return []byte(`{"id":"` + s + `","rawId":"` + s + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(cdj) + `","authenticatorData":"` + b64u.EncodeToString(ad) + `","signature":"` +
-		b64u.EncodeToString(key.Sign(ad, ch[:])) + `"},"authenticatorAttachment":"cross-platform","clientExtensionResults":` + ext + `}`)
+	r := forge.AssertionJSON(id, cdj, ad, key.Sign(ad, ch[:]))
+	r.Attachment, r.Extensions = "cross-platform", ext
+	return r.JSON()
 }
 
 // TestAppIDOptions: with an AppID, request options that list credentials

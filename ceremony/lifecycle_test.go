@@ -55,10 +55,9 @@ func (x *lcFixture) regResponse(t *testing.T, opts *ceremony.CreationOptionsJSON
 	reg := x.f.Registration(label, x.f.Key(label, cose.ES256))
 	reg.ClientData.Challenge = chal
 	reg.AuthData.Flags = flags
-	id := b64u.EncodeToString(reg.AuthData.CredentialID)
-	return []byte(`{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(reg.ClientDataJSON()) + `","attestationObject":"` + b64u.EncodeToString(reg.Object("none", forge.Stmt{})) +
-		`","transports":["internal"]},"clientExtensionResults":{"credProps":{"rk":true}}}`)
+	r := forge.RegistrationJSON(reg, reg.Object("none", forge.Stmt{}), "internal")
+	r.Extensions = `{"credProps":{"rk":true}}`
+	return r.JSON()
 }
 
 // startRegistration starts a registration for alice by clientID and forges
@@ -101,14 +100,9 @@ func authResponse(t *testing.T, opts *ceremony.RequestOptionsJSON, key *forge.Ke
 	if badSig {
 		sig[len(sig)-1] ^= 1
 	}
-	uh := ""
-	if userHandle != nil {
-		uh = `,"userHandle":"` + b64u.EncodeToString(userHandle) + `"`
-	}
-	s := b64u.EncodeToString(id)
-	return []byte(`{"id":"` + s + `","rawId":"` + s + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(cdj) + `","authenticatorData":"` + b64u.EncodeToString(ad) + `","signature":"` +
-		b64u.EncodeToString(sig) + `"` + uh + `},"clientExtensionResults":{}}`)
+	r := forge.AssertionJSON(id, cdj, ad, sig)
+	r.UserHandle = userHandle
+	return r.JSON()
 }
 
 func TestStartRegistrationOptions(t *testing.T) {

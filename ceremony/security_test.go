@@ -137,8 +137,5 @@ func TestConditionalCreate(t *testing.T) {
 
 // regJSON is a "none" RegistrationResponseJSON of r.
 func regJSON(r *forge.Registration) []byte {
-	id := b64u.EncodeToString(r.AuthData.CredentialID)
-	return []byte(`{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(r.ClientDataJSON()) + `","attestationObject":"` + b64u.EncodeToString(r.Object("none", forge.Stmt{})) +
-		`"},"clientExtensionResults":{}}`)
+	return forge.RegistrationJSON(r, r.Object("none", forge.Stmt{})).JSON()
 }

@@ -60,10 +60,7 @@ func anchors(format string, roots ...*forge.Cert) trust.Source {
 
 // regJSONParts is a RegistrationResponseJSON of the given binary members.
 func regJSONParts(id, cdj, obj []byte) []byte {
-	s := b64u.EncodeToString(id)
-	return []byte(`{"id":"` + s + `","rawId":"` + s + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(cdj) + `","attestationObject":"` + b64u.EncodeToString(obj) +
-		`","transports":["usb"]},"clientExtensionResults":{}}`)
+	return (&forge.ResponseJSON{ID: b64u.EncodeToString(id), ClientDataJSON: cdj, AttestationObject: obj, Transports: []string{"usb"}}).JSON()
 }
 
 // regJSON is the RegistrationResponseJSON of r with attestation object obj.
@@ -117,10 +114,7 @@ func (a *assertion) signature() []byte {
 }
 
 func (a *assertion) json() []byte {
-	s := b64u.EncodeToString(a.id)
-	return []byte(`{"id":"` + s + `","rawId":"` + s + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(a.cd.JSON()) + `","authenticatorData":"` + b64u.EncodeToString(a.ad.Bytes()) +
-		`","signature":"` + b64u.EncodeToString(a.signature()) + `"},"clientExtensionResults":{}}`)
+	return forge.AssertionJSON(a.id, a.cd.JSON(), a.ad.Bytes(), a.signature()).JSON()
 }
 
 func (a *assertion) cred() *webauthn.Credential {

@@ -16,6 +16,7 @@ import (
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/ceremony"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/internal/errtest"
 	"github.com/passkeykit/webauthn/internal/forge"
 )
 
@@ -314,11 +315,12 @@ func (x *handlerFlow) assertion(o *ceremony.RequestOptionsJSON, user string, use
 
 func wantException(t *testing.T, what string, e *ErrorBody, exception string) {
 	t.Helper()
-	switch {
-	case exception == "" && e != nil:
-		t.Fatalf("%s: %+v", what, e)
-	case exception != "" && (e == nil || e.Exception != exception):
-		t.Fatalf("%s: got %+v, want %s", what, e, exception)
+	got := ""
+	if e != nil {
+		got = e.Exception
+	}
+	if p := errtest.Mismatch(e != nil, got, exception); p != "" {
+		t.Fatalf("%s: %s (%+v)", what, p, e)
 	}
 }
 

@@ -14,21 +14,31 @@ import (
 // "" when it does: err must be nil for "", else a *webauthn.Error whose
 // Exception is exception.
 func Problem(err error, exception string) string {
-	if exception == "" {
-		if err != nil {
-			return "unexpected error: " + err.Error()
-		}
-		return ""
-	}
 	if err == nil {
-		return "accepted; want " + exception
+		return Mismatch(false, "", exception)
 	}
 	var e *webauthn.Error
-	if !errors.As(err, &e) {
+	if exception != "" && !errors.As(err, &e) {
 		return "error is not a *webauthn.Error: " + err.Error()
 	}
-	if e.Exception() != exception {
-		return "exception " + e.Exception() + ", want " + exception + ": " + err.Error()
+	if p := Mismatch(true, webauthn.ExceptionName(err), exception); p != "" {
+		return p + ": " + err.Error()
+	}
+	return ""
+}
+
+// Mismatch is the comparison behind Problem for outcomes that are not Go
+// errors (an HTTP error body, a browser result): it returns why an outcome
+// that failed (or not) with the exception name got does not match exception
+// ("" meaning success), or "" when it does.
+func Mismatch(failed bool, got, exception string) string {
+	switch {
+	case exception == "" && failed:
+		return "unexpected failure " + got
+	case exception != "" && !failed:
+		return "accepted; want " + exception
+	case got != exception:
+		return "exception " + got + ", want " + exception
 	}
 	return ""
 }

@@ -29,3 +29,21 @@ func TestProblem(t *testing.T) {
 		}
 	}
 }
+
+func TestMismatch(t *testing.T) {
+	for _, tc := range []struct {
+		failed    bool
+		got, want string
+		ok        bool
+	}{
+		{false, "", "", true},
+		{true, "X", "", false},
+		{false, "", "X", false},
+		{true, "Y", "X", false},
+		{true, "X", "X", true},
+	} {
+		if got := errtest.Mismatch(tc.failed, tc.got, tc.want) == ""; got != tc.ok {
+			t.Errorf("Mismatch(%v, %q, %q) ok = %v, want %v", tc.failed, tc.got, tc.want, got, tc.ok)
+		}
+	}
+}

@@ -1,26 +1,11 @@
 package jsonx_test
 
 import (
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/passkeykit/webauthn/internal/jsonx"
 )
-
-// manyMembers returns an object with n members named "k0", "k1", ….
-func manyMembers(n int) string {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(`"k` + strconv.Itoa(i) + `":0`)
-	}
-	b.WriteByte('}')
-	return b.String()
-}
 
 func TestMembers(t *testing.T) {
 	for _, tc := range []struct {
@@ -38,8 +23,8 @@ func TestMembers(t *testing.T) {
 		{`{a:1}`, "", jsonx.CodeSyntax, jsonx.CodeSyntax},
 		{`{"a":1`, "a", jsonx.CodeSyntax, jsonx.CodeSyntax},
 		{`{"a":1,"\u0061":2}`, "a", jsonx.CodeDuplicateKey, jsonx.CodeOK},
-		{manyMembers(jsonx.MaxMembers), "", jsonx.CodeOK, jsonx.CodeOK},
-		{manyMembers(jsonx.MaxMembers + 1), "", jsonx.CodeTooManyMembers, jsonx.CodeOK},
+		{object(jsonx.MaxMembers), "", jsonx.CodeOK, jsonx.CodeOK},
+		{object(jsonx.MaxMembers + 1), "", jsonx.CodeTooManyMembers, jsonx.CodeOK},
 	} {
 		for _, withKeys := range []bool{true, false} {
 			r := jsonx.Reader(tc.doc)

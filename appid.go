@@ -73,10 +73,8 @@ func appIDOutput(ext []byte) (used, ok bool) {
 	}
 	var k, raw []byte
 	var esc bool
-	for i := 0; !r.ReadObjectEnd(); i++ {
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) {
-			return false, false
-		}
+	var m jsonx.Members
+	for m.Next(&r, &k, &esc) {
 		if !jsonx.StringEqual(k, esc, "appid") {
 			if !r.SkipNested(2, &raw) {
 				return false, false
@@ -86,6 +84,9 @@ func appIDOutput(ext []byte) (used, ok bool) {
 		if r.Peek() != jsonx.KindBool || !r.ReadBool(&used) {
 			return false, false
 		}
+	}
+	if m.Code() != jsonx.CodeOK {
+		return false, false
 	}
 	return used, true
 }

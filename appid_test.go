@@ -9,6 +9,7 @@ import (
 
 	webauthn "github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/internal/errtest"
 	"github.com/passkeykit/webauthn/internal/forge"
 )
 
@@ -66,7 +67,7 @@ func TestU2FCredentialSignsIn(t *testing.T) {
 		},
 	} {
 		out = webauthn.Assertion{}
-		checkErr(t, verify(), "")
+		errtest.WantException(t, verify(), "")
 		if !out.AppIDUsed || out.SignCount != 1042 || out.CloneSuspected || out.UserHandle != nil || out.UserVerified {
 			t.Fatalf("assertion %+v", out)
 		}
@@ -75,7 +76,7 @@ func TestU2FCredentialSignsIn(t *testing.T) {
 	// through WebAuthn would) is an ordinary assertion.
 	a.ext, a.authData.RPIDHash = `{"appid":false}`, nil
 	a.authData.RPID = "example.org"
-	checkErr(t, appIDRP().VerifyAuthentication(a.json(), a.clientData.Challenge, cred, &out), "")
+	errtest.WantException(t, appIDRP().VerifyAuthentication(a.json(), a.clientData.Challenge, cred, &out), "")
 	if out.AppIDUsed {
 		t.Fatal("AppIDUsed for an rpIdHash of the RP ID")
 	}
@@ -142,7 +143,7 @@ func TestAppIDFailsClosed(t *testing.T) {
 			tt.edit(a, cred, rp, &p)
 			var out webauthn.Assertion
 			err := rp.VerifyAuthenticationParams(a.json(), &p, cred, &out)
-			checkErr(t, err, tt.want)
+			errtest.WantException(t, err, tt.want)
 			if tt.reason == "" {
 				return
 			}
@@ -174,7 +175,7 @@ func TestAppIDNeverRegisters(t *testing.T) {
 			}
 			var out webauthn.Registration
 			err := appIDRP().VerifyRegistration(c.json(), c.challenge(), &out)
-			checkErr(t, err, rpid)
+			errtest.WantException(t, err, rpid)
 			checkStep(t, err, "§7.1", `Verify that the rpIdHash in authData`)
 			if e := (*webauthn.Error)(nil); !errors.As(err, &e) || !strings.Contains(e.Reason, "AppID") {
 				t.Fatalf("reason of %v does not name the AppID", err)
@@ -185,7 +186,7 @@ func TestAppIDNeverRegisters(t *testing.T) {
 				att := c.f.Key("att", cose.ES256)
 				c.stmt = c.reg.FIDOU2F(att, c.f.U2FLeaf("att", att, c.f.Root("root", cose.ES256)))
 			}
-			checkErr(t, appIDRP().VerifyRegistration(c.json(), c.challenge(), &out), "")
+			errtest.WantException(t, appIDRP().VerifyRegistration(c.json(), c.challenge(), &out), "")
 			if rec := out.Record([]byte("user-1")); rec.AppID {
 				t.Fatal("Registration.Record marks a WebAuthn registration AppID")
 			}
@@ -224,14 +225,14 @@ func TestAppIDCheck(t *testing.T) {
 		rp.AppID = tt.appID
 		err := rp.Check()
 		if tt.ok {
-			checkErr(t, err, "")
+			errtest.WantException(t, err, "")
 			continue
 		}
-		checkErr(t, err, webauthn.ExceptionConfigurationMissing)
+		errtest.WantException(t, err, webauthn.ExceptionConfigurationMissing)
 		if e := (*webauthn.Error)(nil); errors.As(err, &e) && e.Step != "RelyingParty" {
 			t.Fatalf("%q: step %q", tt.appID, e.Step)
 		}
 		var out webauthn.Assertion
-		checkErr(t, rp.VerifyAuthentication(a.json(), a.clientData.Challenge, cred, &out), webauthn.ExceptionConfigurationMissing)
+		errtest.WantException(t, rp.VerifyAuthentication(a.json(), a.clientData.Challenge, cred, &out), webauthn.ExceptionConfigurationMissing)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	webauthn "github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/attestation"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/internal/errtest"
 	"github.com/passkeykit/webauthn/internal/forge"
 )
 
@@ -66,9 +66,8 @@ func (c *regCase) json() []byte {
 	if c.rawID != "" {
 		rawID = c.rawID
 	}
-	return []byte(`{"id":"` + id + `","rawId":"` + rawID + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(c.clientDataJSON()) + `","attestationObject":"` + b64u.EncodeToString(c.attObj()) +
-		`","transports":["internal","hybrid"]},"authenticatorAttachment":"platform","clientExtensionResults":{"credProps":{"rk":true}}` + c.extra + `}`)
+	return (&forge.ResponseJSON{ID: id, RawID: rawID, ClientDataJSON: c.clientDataJSON(), AttestationObject: c.attObj(),
+		Transports: []string{"internal", "hybrid"}, Attachment: "platform", Extensions: `{"credProps":{"rk":true}}`, Top: c.extra}).JSON()
 }
 
 func (c *regCase) challenge() []byte {
@@ -92,27 +91,6 @@ func tildeClientData(c *regCase) []byte {
 	return append(j[:len(j)-1:len(j)-1], `,"x":"~~~~~~~~~"}`...)
 }
 
-// checkErr requires err to be an *Error with the exception want ("" for success).
-func checkErr(t *testing.T, err error, want string) {
-	t.Helper()
-	if want == "" {
-		if err != nil {
-			t.Fatalf("unexpected error: %v", err)
-		}
-		return
-	}
-	if err == nil {
-		t.Fatalf("accepted; want %s", want)
-	}
-	var e *webauthn.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error %T is not *webauthn.Error: %v", err, err)
-	}
-	if e.Exception() != want {
-		t.Fatalf("exception %s, want %s: %v", e.Exception(), want, err)
-	}
-}
-
 const (
 	invalid  = webauthn.ExceptionInvalidParameter
 	notFound = webauthn.ExceptionChallengeNotFound
@@ -125,7 +103,7 @@ const (
 func TestRegistrationSuccess(t *testing.T) {
 	c := newRegCase(cose.ES256)
 	var out webauthn.Registration
-	checkErr(t, newRP().VerifyRegistration(c.json(), c.challenge(), &out), "")
+	errtest.WantException(t, newRP().VerifyRegistration(c.json(), c.challenge(), &out), "")
 	if !bytes.Equal(out.CredentialID, c.reg.AuthData.CredentialID) {
 		t.Errorf("CredentialID %x", out.CredentialID)
 	}
@@ -146,12 +124,12 @@ func TestRegistrationSuccess(t *testing.T) {
 	}
 	// Reuse keeps the buffer and gives the same result; Clone owns its bytes.
 	keep := out.Clone()
-	checkErr(t, newRP().VerifyRegistration(c.json(), c.challenge(), &out), "")
+	errtest.WantException(t, newRP().VerifyRegistration(c.json(), c.challenge(), &out), "")
 	if !bytes.Equal(keep.PublicKey, out.PublicKey) {
 		t.Error("Clone differs")
 	}
 	// A failure resets the result.
-	checkErr(t, newRP().VerifyRegistration(c.json(), []byte("other"), &out), notFound)
+	errtest.WantException(t, newRP().VerifyRegistration(c.json(), []byte("other"), &out), notFound)
 	if out.CredentialID != nil || out.PublicKey != nil || out.Format != 0 {
 		t.Errorf("partial result after error: %+v", out)
 	}
@@ -386,7 +364,7 @@ func TestRegistrationErrorTable(t *testing.T) {
 			}
 			var out webauthn.Registration
 			err := rp.VerifyRegistration(js, c.challenge(), &out)
-			checkErr(t, err, tt.want)
+			errtest.WantException(t, err, tt.want)
 			checkStep(t, err, "§7.1", tt.spec)
 		})
 	}
@@ -396,9 +374,9 @@ func TestZeroRelyingParty(t *testing.T) {
 	c := newRegCase(cose.ES256)
 	var rp webauthn.RelyingParty
 	var out webauthn.Registration
-	checkErr(t, rp.VerifyRegistration(c.json(), c.challenge(), &out), webauthn.ExceptionConfigurationMissing)
+	errtest.WantException(t, rp.VerifyRegistration(c.json(), c.challenge(), &out), webauthn.ExceptionConfigurationMissing)
 	var as webauthn.Assertion
-	checkErr(t, rp.VerifyAuthentication(nil, nil, &webauthn.Credential{}, &as), webauthn.ExceptionConfigurationMissing)
+	errtest.WantException(t, rp.VerifyAuthentication(nil, nil, &webauthn.Credential{}, &as), webauthn.ExceptionConfigurationMissing)
 }
 
 func TestMaxResponseSize(t *testing.T) {
@@ -407,12 +385,12 @@ func TestMaxResponseSize(t *testing.T) {
 	rp := newRP()
 	rp.MaxResponseSize = len(js)
 	var out webauthn.Registration
-	checkErr(t, rp.VerifyRegistration(js, c.challenge(), &out), "")
+	errtest.WantException(t, rp.VerifyRegistration(js, c.challenge(), &out), "")
 	rp2 := newRP()
 	rp2.MaxResponseSize = len(js) - 1
-	checkErr(t, rp2.VerifyRegistration(js, c.challenge(), &out), invalid)
+	errtest.WantException(t, rp2.VerifyRegistration(js, c.challenge(), &out), invalid)
 	big := append(js[:len(js)-1:len(js)-1], `,"pad":"`+strings.Repeat("a", webauthn.MaxResponseSize)+`"}`...)
-	checkErr(t, newRP().VerifyRegistration(big, c.challenge(), &out), invalid)
+	errtest.WantException(t, newRP().VerifyRegistration(big, c.challenge(), &out), invalid)
 }
 
 // useID sets the credential ID and writes id and rawId with enc.
@@ -477,21 +455,12 @@ func (a *authCase) json() []byte {
 	if a.badSig {
 		sig[len(sig)-1] ^= 1
 	}
-	id := b64u.EncodeToString(a.credID)
-	uh := ""
+	r := forge.AssertionJSON(a.credID, cdj, ad, sig)
 	if a.userHandle != "" {
-		uh = `,"userHandle":` + a.userHandle
+		r.Inner = `,"userHandle":` + a.userHandle // raw JSON, possibly not a string
 	}
-	ext := `,"clientExtensionResults":` + a.ext
-	switch a.ext {
-	case "":
-		ext = `,"clientExtensionResults":{}`
-	case "-":
-		ext = ""
-	}
-	return []byte(`{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(cdj) + `","authenticatorData":"` + b64u.EncodeToString(ad) + `","signature":"` +
-		b64u.EncodeToString(sig) + `"` + uh + `},"authenticatorAttachment":"cross-platform"` + ext + `}`)
+	r.Attachment, r.Extensions, r.NoExtensions = "cross-platform", a.ext, a.ext == "-"
+	return r.JSON()
 }
 
 func TestAuthenticationErrorTable(t *testing.T) {
@@ -584,7 +553,7 @@ func TestAuthenticationErrorTable(t *testing.T) {
 			}
 			var out webauthn.Assertion
 			err := rp.VerifyAuthentication(js, issued, cred, &out)
-			checkErr(t, err, tt.want)
+			errtest.WantException(t, err, tt.want)
 			checkStep(t, err, "§7.2", tt.spec)
 			if err == nil {
 				if out.CloneSuspected != tt.clone {

@@ -149,10 +149,8 @@ func readClientOutputs(ext []byte, out *ExtensionOutputs) bool {
 	}
 	var k []byte
 	var esc bool
-	for i := 0; !r.ReadObjectEnd(); i++ {
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) {
-			return false
-		}
+	var m jsonx.Members
+	for m.Next(&r, &k, &esc) {
 		var ok bool
 		switch {
 		case r.Peek() != jsonx.KindObject:
@@ -170,7 +168,7 @@ func readClientOutputs(ext []byte, out *ExtensionOutputs) bool {
 			return false
 		}
 	}
-	return r.End()
+	return m.Code() == jsonx.CodeOK && r.End()
 }
 
 // readCredProps reads the credProps object at the front of r.
@@ -178,10 +176,8 @@ func readCredProps(r *jsonx.Reader, out *CredPropsOutput) bool {
 	r.ReadObjectStart()
 	var k []byte
 	var esc bool
-	for i := 0; !r.ReadObjectEnd(); i++ {
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) {
-			return false
-		}
+	var m jsonx.Members
+	for m.Next(r, &k, &esc) {
 		ok := true
 		if jsonx.StringEqual(k, esc, "rk") {
 			ok = readOptBool(r, &out.RK, &out.HasRK)
@@ -192,7 +188,7 @@ func readCredProps(r *jsonx.Reader, out *CredPropsOutput) bool {
 			return false
 		}
 	}
-	return true
+	return m.Code() == jsonx.CodeOK
 }
 
 // readPRF reads the prf object at the front of r.
@@ -201,10 +197,8 @@ func readPRF(r *jsonx.Reader, out *PRFOutput) bool {
 	out.Present = true
 	var k []byte
 	var esc bool
-	for i := 0; !r.ReadObjectEnd(); i++ {
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) {
-			return false
-		}
+	var m jsonx.Members
+	for m.Next(r, &k, &esc) {
 		var ok bool
 		switch {
 		case jsonx.StringEqual(k, esc, "enabled"):
@@ -218,7 +212,7 @@ func readPRF(r *jsonx.Reader, out *PRFOutput) bool {
 			return false
 		}
 	}
-	return true
+	return m.Code() == jsonx.CodeOK
 }
 
 // readPRFResults reads prf.results (AuthenticationExtensionsPRFValuesJSON):
@@ -227,10 +221,8 @@ func readPRFResults(r *jsonx.Reader, out *PRFOutput) bool {
 	r.ReadObjectStart()
 	var k []byte
 	var esc, first, second bool
-	for i := 0; !r.ReadObjectEnd(); i++ {
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) {
-			return false
-		}
+	var m jsonx.Members
+	for m.Next(r, &k, &esc) {
 		var ok bool
 		switch {
 		case jsonx.StringEqual(k, esc, "first"):
@@ -244,6 +236,9 @@ func readPRFResults(r *jsonx.Reader, out *PRFOutput) bool {
 			return false
 		}
 	}
+	if m.Code() != jsonx.CodeOK {
+		return false
+	}
 	out.Results = first
 	out.Second = first && second
 	return true
@@ -255,10 +250,8 @@ func readLargeBlob(r *jsonx.Reader, out *LargeBlobOutput) bool {
 	out.Present = true
 	var k []byte
 	var esc bool
-	for i := 0; !r.ReadObjectEnd(); i++ {
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) {
-			return false
-		}
+	var m jsonx.Members
+	for m.Next(r, &k, &esc) {
 		var ok bool
 		switch {
 		case jsonx.StringEqual(k, esc, "supported"):
@@ -274,7 +267,7 @@ func readLargeBlob(r *jsonx.Reader, out *LargeBlobOutput) bool {
 			return false
 		}
 	}
-	return true
+	return m.Code() == jsonx.CodeOK
 }
 
 // readOptBool reads a boolean member into *v and sets *has; a value of

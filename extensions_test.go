@@ -6,16 +6,16 @@ import (
 
 	webauthn "github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/internal/errtest"
 	"github.com/passkeykit/webauthn/internal/forge"
 )
 
 // regWithExtensions is c's registration response with clientExtensionResults
 // ext (raw JSON) instead of the default.
 func regWithExtensions(c *regCase, ext string) []byte {
-	id := b64u.EncodeToString(c.reg.AuthData.CredentialID)
-	return []byte(`{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(c.clientDataJSON()) + `","attestationObject":"` + b64u.EncodeToString(c.attObj()) +
-		`"},"clientExtensionResults":` + ext + `}`)
+	r := forge.RegistrationJSON(c.reg, c.attObj())
+	r.ClientDataJSON, r.Extensions = c.clientDataJSON(), ext
+	return r.JSON()
 }
 
 // authWithExtensions is a's assertion with clientExtensionResults ext.
@@ -23,10 +23,9 @@ func authWithExtensions(a *authCase, ext string) []byte {
 	ad := a.authData.Bytes()
 	cdj := a.clientData.JSON()
 	h := sha256.Sum256(cdj)
-	id := b64u.EncodeToString(a.credID)
-	return []byte(`{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(cdj) + `","authenticatorData":"` + b64u.EncodeToString(ad) + `","signature":"` +
-		b64u.EncodeToString(a.key.Sign(ad, h[:])) + `"},"clientExtensionResults":` + ext + `}`)
+	r := forge.AssertionJSON(a.credID, cdj, ad, a.key.Sign(ad, h[:]))
+	r.Extensions = ext
+	return r.JSON()
 }
 
 // credProtect3 is the authenticator extension outputs map {"credProtect": 3}.
@@ -74,7 +73,7 @@ func TestRegistrationExtensionOutputs(t *testing.T) {
 			c := newRegCase(cose.ES256)
 			c.reg.AuthData.Extensions = tt.authExt
 			var out webauthn.Registration
-			checkErr(t, newRP().VerifyRegistration(regWithExtensions(c, tt.ext), c.challenge(), &out), tt.exc)
+			errtest.WantException(t, newRP().VerifyRegistration(regWithExtensions(c, tt.ext), c.challenge(), &out), tt.exc)
 			if out.ExtensionOutputs != tt.want {
 				t.Errorf("ExtensionOutputs %+v, want %+v", out.ExtensionOutputs, tt.want)
 			}
@@ -117,7 +116,7 @@ func TestAssertionExtensionOutputs(t *testing.T) {
 			a.authData.Extensions = credProtect3
 			a.authData.Flags |= forge.FlagED
 			var out webauthn.Assertion
-			checkErr(t, newRP().VerifyAuthentication(authWithExtensions(a, tt.ext), a.clientData.Challenge, cred, &out), tt.exc)
+			errtest.WantException(t, newRP().VerifyAuthentication(authWithExtensions(a, tt.ext), a.clientData.Challenge, cred, &out), tt.exc)
 			want := tt.want
 			if tt.exc == "" {
 				want.CredProtect = webauthn.CredProtectUVRequired

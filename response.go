@@ -74,22 +74,23 @@ func parseResponse(b []byte, ceremony int, out *responseJSON) error {
 	return nil
 }
 
-// keyErr maps a failure to add a member name to its cause: too many members
-// or a duplicate.
-func keyErr(keys *jsonx.Keys) error {
-	if keys.Len() == jsonx.MaxMembers {
-		return ErrResponseTooComplex
-	}
-	return ErrResponseDuplicate
-}
-
-// valueErr says why a value SkipNested refused at depth is rejected.
-func valueErr(b []byte, depth int) error {
-	switch jsonx.Diagnose(b, depth) {
+// codeErr maps why jsonx rejected a value to its sentinel, and CodeOK to nil.
+func codeErr(c jsonx.Code) error {
+	switch c {
+	case jsonx.CodeOK:
+		return nil
 	case jsonx.CodeDuplicateKey:
 		return ErrResponseDuplicate
 	case jsonx.CodeTooDeep, jsonx.CodeTooManyMembers:
 		return ErrResponseTooComplex
+	}
+	return ErrResponseSyntax
+}
+
+// valueErr says why a value SkipNested refused at depth is rejected.
+func valueErr(b []byte, depth int) error {
+	if err := codeErr(jsonx.Diagnose(b, depth)); err != nil {
+		return err
 	}
 	return ErrResponseSyntax
 }
@@ -105,13 +106,8 @@ func parseTop(b []byte, ceremony int, out *responseJSON) error {
 	var keys jsonx.Keys
 	var k []byte
 	var esc, haveResponse bool
-	for i := 0; !r.ReadObjectEnd(); i++ {
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) {
-			return ErrResponseSyntax
-		}
-		if !keys.Add(k, esc) {
-			return keyErr(&keys)
-		}
+	m := jsonx.Members{Keys: &keys}
+	for m.Next(&r, &k, &esc) {
 		var err error
 		switch {
 		case jsonx.StringEqual(k, esc, "id"):
@@ -133,6 +129,9 @@ func parseTop(b []byte, ceremony int, out *responseJSON) error {
 		if err != nil {
 			return err
 		}
+	}
+	if err := codeErr(m.Code()); err != nil {
+		return err
 	}
 	if !r.End() {
 		return ErrResponseTrailing
@@ -161,13 +160,8 @@ func parseInner(r *jsonx.Reader, ceremony int, out *responseJSON) error {
 	var keys jsonx.Keys
 	var k []byte
 	var esc bool
-	for i := 0; !r.ReadObjectEnd(); i++ {
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) {
-			return ErrResponseSyntax
-		}
-		if !keys.Add(k, esc) {
-			return keyErr(&keys)
-		}
+	m := jsonx.Members{Keys: &keys}
+	for m.Next(r, &k, &esc) {
 		var err error
 		switch {
 		case jsonx.StringEqual(k, esc, "clientDataJSON"):
@@ -197,7 +191,7 @@ func parseInner(r *jsonx.Reader, ceremony int, out *responseJSON) error {
 			return err
 		}
 	}
-	return nil
+	return codeErr(m.Code())
 }
 
 // typeErr is the error for a value of the wrong kind at the front of r:

@@ -232,12 +232,10 @@ func readSafetyNetPayload(b []byte, sn *safetyNetJWS) error {
 	if !r.ReadObjectStart() {
 		return ErrSafetyNetPayload
 	}
-	for i := 0; !r.ReadObjectEnd(); i++ {
-		var k []byte
-		var esc bool
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) || !keys.Add(k, esc) {
-			return ErrSafetyNetPayload
-		}
+	var k []byte
+	var esc bool
+	m := jsonx.Members{Keys: &keys}
+	for m.Next(&r, &k, &esc) {
 		switch {
 		case jsonx.StringEqual(k, esc, "nonce"):
 			if !r.ReadString(&sn.nonce, &sn.nonceEsc) {
@@ -262,7 +260,7 @@ func readSafetyNetPayload(b []byte, sn *safetyNetJWS) error {
 			}
 		}
 	}
-	if !r.End() || !gotNonce || !gotTS || !gotCTS {
+	if m.Code() != jsonx.CodeOK || !r.End() || !gotNonce || !gotTS || !gotCTS {
 		return ErrSafetyNetPayload
 	}
 	return nil

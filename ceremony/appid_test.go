@@ -13,6 +13,7 @@ import (
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/ceremony"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/internal/errtest"
 	"github.com/passkeykit/webauthn/internal/forge"
 )
 
@@ -52,10 +53,9 @@ func u2fAssertion(t *testing.T, opts *ceremony.RequestOptionsJSON, key *forge.Ke
 	cd := forge.ClientData{Type: "webauthn.get", Challenge: chal, Origin: "https://example.org"}
 	cdj := cd.JSON()
 	ch := sha256.Sum256(cdj)
-	s := b64u.EncodeToString(id)
-	return []byte(`{"id":"` + s + `","rawId":"` + s + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(cdj) + `","authenticatorData":"` + b64u.EncodeToString(ad) + `","signature":"` +
-		b64u.EncodeToString(key.Sign(ad, ch[:])) + `"},"authenticatorAttachment":"cross-platform","clientExtensionResults":` + ext + `}`)
+	r := forge.AssertionJSON(id, cdj, ad, key.Sign(ad, ch[:]))
+	r.Attachment, r.Extensions = "cross-platform", ext
+	return r.JSON()
 }
 
 // TestAppIDOptions: with an AppID, request options that list credentials
@@ -180,7 +180,7 @@ func TestU2FCredentialCeremony(t *testing.T) {
 				resp = bytes.Replace(resp, []byte(`"},"authenticatorAttachment"`), []byte(`","userHandle":"`+b64u.EncodeToString(alice.ID)+`"},"authenticatorAttachment"`), 1)
 			}
 			err := x.lc.CompleteAuthentication(ctx, user, "c", resp, look, &as)
-			wantFault(t, err, tt.fault)
+			errtest.WantFault(t, err, tt.fault)
 			var e *webauthn.Error
 			if errors.As(err, &e); e.Step != tt.step || !strings.Contains(e.Reason, tt.reason) {
 				t.Fatalf("step %q reason %q, want %q and %q", e.Step, e.Reason, tt.step, tt.reason)

@@ -16,21 +16,12 @@ import (
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/ceremony"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/internal/errtest"
 	"github.com/passkeykit/webauthn/internal/forge"
 	"github.com/passkeykit/webauthn/internal/storetest"
 )
 
 var b64u = base64.RawURLEncoding
-
-// wantFault fails t unless err is a *webauthn.Error of fault, carrying
-// fault's exception.
-func wantFault(tb testing.TB, err, fault error) {
-	tb.Helper()
-	var e *webauthn.Error
-	if !errors.As(err, &e) || !errors.Is(err, fault) || e.Exception() != webauthn.NewError(fault, "", "", nil).Exception() {
-		tb.Fatalf("err = %v, want a *webauthn.Error of %v", err, fault)
-	}
-}
 
 // lcFixture is a Lifecycle over a MemStore with a clock the test moves.
 type lcFixture struct {
@@ -64,10 +55,9 @@ func (x *lcFixture) regResponse(t *testing.T, opts *ceremony.CreationOptionsJSON
 	reg := x.f.Registration(label, x.f.Key(label, cose.ES256))
 	reg.ClientData.Challenge = chal
 	reg.AuthData.Flags = flags
-	id := b64u.EncodeToString(reg.AuthData.CredentialID)
-	return []byte(`{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(reg.ClientDataJSON()) + `","attestationObject":"` + b64u.EncodeToString(reg.Object("none", forge.Stmt{})) +
-		`","transports":["internal"]},"clientExtensionResults":{"credProps":{"rk":true}}}`)
+	r := forge.RegistrationJSON(reg, reg.Object("none", forge.Stmt{}), "internal")
+	r.Extensions = `{"credProps":{"rk":true}}`
+	return r.JSON()
 }
 
 // startRegistration starts a registration for alice by clientID and forges
@@ -110,14 +100,9 @@ func authResponse(t *testing.T, opts *ceremony.RequestOptionsJSON, key *forge.Ke
 	if badSig {
 		sig[len(sig)-1] ^= 1
 	}
-	uh := ""
-	if userHandle != nil {
-		uh = `,"userHandle":"` + b64u.EncodeToString(userHandle) + `"`
-	}
-	s := b64u.EncodeToString(id)
-	return []byte(`{"id":"` + s + `","rawId":"` + s + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(cdj) + `","authenticatorData":"` + b64u.EncodeToString(ad) + `","signature":"` +
-		b64u.EncodeToString(sig) + `"` + uh + `},"clientExtensionResults":{}}`)
+	r := forge.AssertionJSON(id, cdj, ad, sig)
+	r.UserHandle = userHandle
+	return r.JSON()
 }
 
 func TestStartRegistrationOptions(t *testing.T) {
@@ -185,7 +170,7 @@ func TestLifecycleRandom(t *testing.T) {
 	}
 	// Rand exhausted: InternalErrorException.
 	_, err = x.lc.StartRegistration(context.Background(), alice, "c", nil)
-	wantFault(t, err, webauthn.ErrInternal)
+	errtest.WantFault(t, err, webauthn.ErrInternal)
 }
 
 func TestRegistrationLifecycle(t *testing.T) {
@@ -196,12 +181,12 @@ func TestRegistrationLifecycle(t *testing.T) {
 
 	// Malformed responses consume nothing.
 	err := x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp[:len(resp)-1], &reg)
-	wantFault(t, err, webauthn.ErrMalformed)
+	errtest.WantFault(t, err, webauthn.ErrMalformed)
 	// Another client cannot use (or burn) it; another user cannot find it.
 	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-b", resp, &reg)
-	wantFault(t, err, webauthn.ErrClientMismatch)
+	errtest.WantFault(t, err, webauthn.ErrClientMismatch)
 	err = x.lc.CompleteRegistration(ctx, []byte("user-bob"), "client-a", resp, &reg)
-	wantFault(t, err, webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, err, webauthn.ErrChallengeNotFound)
 
 	if err := x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp, &reg); err != nil {
 		t.Fatal(err)
@@ -211,13 +196,13 @@ func TestRegistrationLifecycle(t *testing.T) {
 	}
 	// Replay.
 	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp, &reg)
-	wantFault(t, err, webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, err, webauthn.ErrChallengeNotFound)
 
 	// A registration response sent to the authentication Complete.
 	_, resp = x.startRegistration(t, "client-a")
 	var as webauthn.Assertion
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", resp, nil, &as)
-	wantFault(t, err, webauthn.ErrMalformed)
+	errtest.WantFault(t, err, webauthn.ErrMalformed)
 
 	// Expiry: valid at the timeout, gone 1ns later.
 	x.clk.Advance(ceremony.DefaultChallengeTimeout)
@@ -227,13 +212,13 @@ func TestRegistrationLifecycle(t *testing.T) {
 	_, resp = x.startRegistration(t, "client-a")
 	x.clk.Advance(ceremony.DefaultChallengeTimeout + time.Nanosecond)
 	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", resp, &reg)
-	wantFault(t, err, webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, err, webauthn.ErrChallengeNotFound)
 
 	// A challenge the RP never issued.
 	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", x.regResponse(t, &ceremony.CreationOptionsJSON{Challenge: b64u.EncodeToString(make([]byte, 32))}, "cred", forge.FlagUP), &reg)
-	wantFault(t, err, webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, err, webauthn.ErrChallengeNotFound)
 	err = x.lc.CompleteRegistration(ctx, alice.ID, "client-a", x.regResponse(t, &ceremony.CreationOptionsJSON{Challenge: "AAAA"}, "cred", forge.FlagUP), &reg)
-	wantFault(t, err, webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, err, webauthn.ErrChallengeNotFound)
 }
 
 func TestRegistrationLifecycleUserVerification(t *testing.T) {
@@ -242,13 +227,13 @@ func TestRegistrationLifecycleUserVerification(t *testing.T) {
 	opts, _ := x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{UserVerification: ceremony.UserVerificationRequired})
 	var reg webauthn.Registration
 	err := x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", forge.FlagUP), &reg)
-	wantFault(t, err, webauthn.ErrCredentialNotSupported)
+	errtest.WantFault(t, err, webauthn.ErrCredentialNotSupported)
 	if reg.CredentialID != nil {
 		t.Fatal("partial result on error")
 	}
 	// Spent by the failed attempt.
 	err = x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", forge.FlagUP|forge.FlagUV), &reg)
-	wantFault(t, err, webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, err, webauthn.ErrChallengeNotFound)
 	// "preferred" accepts UV clear.
 	opts, _ = x.lc.StartRegistration(ctx, alice, "c", nil)
 	if err := x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", forge.FlagUP), &reg); err != nil {
@@ -261,36 +246,36 @@ func TestStartRegistrationLimits(t *testing.T) {
 	x := newLifecycle(t)
 	creds := make([]webauthn.Credential, ceremony.DefaultMaxCredentials)
 	_, err := x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{Credentials: creds})
-	wantFault(t, err, webauthn.ErrLimitExceeded)
+	errtest.WantFault(t, err, webauthn.ErrLimitExceeded)
 	if _, err := x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{Credentials: creds[:ceremony.DefaultMaxCredentials-1]}); err != nil {
 		t.Fatal(err)
 	}
 	x.lc.MaxCredentials = 1
 	_, err = x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{Credentials: creds[:1]})
-	wantFault(t, err, webauthn.ErrLimitExceeded)
+	errtest.WantFault(t, err, webauthn.ErrLimitExceeded)
 
 	// An empty client ID identifies no one.
 	_, err = x.lc.StartRegistration(ctx, alice, "", nil)
-	wantFault(t, err, webauthn.ErrMalformed)
+	errtest.WantFault(t, err, webauthn.ErrMalformed)
 	_, err = x.lc.StartAuthentication(ctx, alice.ID, "", nil)
-	wantFault(t, err, webauthn.ErrMalformed)
+	errtest.WantFault(t, err, webauthn.ErrMalformed)
 
 	for _, id := range [][]byte{nil, make([]byte, 65)} {
 		_, err = x.lc.StartRegistration(ctx, ceremony.User{ID: id, Name: "x"}, "c", nil)
-		wantFault(t, err, webauthn.ErrMalformed)
+		errtest.WantFault(t, err, webauthn.ErrMalformed)
 	}
 	var zero ceremony.Lifecycle
 	_, err = zero.StartRegistration(ctx, alice, "c", nil)
-	wantFault(t, err, webauthn.ErrConfigurationMissing)
+	errtest.WantFault(t, err, webauthn.ErrConfigurationMissing)
 	_, err = zero.StartAuthentication(ctx, nil, "c", nil)
-	wantFault(t, err, webauthn.ErrConfigurationMissing)
+	errtest.WantFault(t, err, webauthn.ErrConfigurationMissing)
 	var reg webauthn.Registration
-	wantFault(t, zero.CompleteRegistration(ctx, alice.ID, "c", []byte("{}"), &reg), webauthn.ErrConfigurationMissing)
+	errtest.WantFault(t, zero.CompleteRegistration(ctx, alice.ID, "c", []byte("{}"), &reg), webauthn.ErrConfigurationMissing)
 	var as webauthn.Assertion
-	wantFault(t, zero.CompleteAuthentication(ctx, nil, "c", []byte("{}"), nil, &as), webauthn.ErrConfigurationMissing)
+	errtest.WantFault(t, zero.CompleteAuthentication(ctx, nil, "c", []byte("{}"), nil, &as), webauthn.ErrConfigurationMissing)
 	zero.RP = &webauthn.RelyingParty{}
 	_, err = zero.StartRegistration(ctx, alice, "c", nil)
-	wantFault(t, err, webauthn.ErrConfigurationMissing)
+	errtest.WantFault(t, err, webauthn.ErrConfigurationMissing)
 }
 
 func TestAuthenticationLifecycle(t *testing.T) {
@@ -317,9 +302,9 @@ func TestAuthenticationLifecycle(t *testing.T) {
 	resp := authResponse(t, opts, key, credID, nil, forge.FlagUP|forge.FlagUV, false)
 	var as webauthn.Assertion
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-b", resp, lookup, &as)
-	wantFault(t, err, webauthn.ErrClientMismatch)
+	errtest.WantFault(t, err, webauthn.ErrClientMismatch)
 	err = x.lc.CompleteAuthentication(ctx, nil, "client-a", resp, lookup, &as)
-	wantFault(t, err, webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, err, webauthn.ErrChallengeNotFound)
 	if err := x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", resp, lookup, &as); err != nil {
 		t.Fatal(err)
 	}
@@ -327,42 +312,42 @@ func TestAuthenticationLifecycle(t *testing.T) {
 		t.Fatalf("assertion %+v", as)
 	}
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", resp, lookup, &as)
-	wantFault(t, err, webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, err, webauthn.ErrChallengeNotFound)
 
 	// A credential outside allowCredentials.
 	other := x.f.Key("other", cose.ES256)
 	otherID := x.f.Bytes("credid/other", 16)
 	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", &ceremony.AuthenticationOptions{AllowCredentials: []webauthn.Credential{*stored}})
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, other, otherID, nil, forge.FlagUP, false), lookup, &as)
-	wantFault(t, err, webauthn.ErrNotAuthorized)
+	errtest.WantFault(t, err, webauthn.ErrNotAuthorized)
 
 	// Unknown credential; a credential of another user.
 	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", nil)
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, other, otherID, nil, forge.FlagUP, false), lookup, &as)
-	wantFault(t, err, webauthn.ErrNotAuthorized)
+	errtest.WantFault(t, err, webauthn.ErrNotAuthorized)
 	bob := []byte("user-bob")
 	opts, _ = x.lc.StartAuthentication(ctx, bob, "client-a", nil)
 	err = x.lc.CompleteAuthentication(ctx, bob, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, false), lookup, &as)
-	wantFault(t, err, webauthn.ErrNotAuthorized)
+	errtest.WantFault(t, err, webauthn.ErrNotAuthorized)
 
 	// A bad signature spends the challenge.
 	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", nil)
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, true), lookup, &as)
-	wantFault(t, err, webauthn.ErrNotAuthorized)
+	errtest.WantFault(t, err, webauthn.ErrNotAuthorized)
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, false), lookup, &as)
-	wantFault(t, err, webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, err, webauthn.ErrChallengeNotFound)
 
 	// userVerification "required" enforced at Complete.
 	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", &ceremony.AuthenticationOptions{UserVerification: ceremony.UserVerificationRequired})
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, false), lookup, &as)
-	wantFault(t, err, webauthn.ErrNotAuthorized)
+	errtest.WantFault(t, err, webauthn.ErrNotAuthorized)
 
 	// Lookup failures.
 	opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "client-a", nil)
 	boom := errors.New("db down")
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, false),
 		func(context.Context, []byte, []byte) (*webauthn.Credential, error) { return nil, boom }, &as)
-	wantFault(t, err, webauthn.ErrInternal)
+	errtest.WantFault(t, err, webauthn.ErrInternal)
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want the lookup's error as cause", err)
 	}
@@ -383,7 +368,7 @@ func TestAuthenticationLifecycleUsernameless(t *testing.T) {
 	}
 	// No userHandle: the user cannot be identified.
 	err = x.lc.CompleteAuthentication(ctx, nil, "client-a", authResponse(t, opts, key, credID, nil, forge.FlagUP, false), lookup, &as)
-	wantFault(t, err, webauthn.ErrNotAuthorized)
+	errtest.WantFault(t, err, webauthn.ErrNotAuthorized)
 
 	opts, _ = x.lc.StartAuthentication(ctx, nil, "client-a", nil)
 	if err := x.lc.CompleteAuthentication(ctx, nil, "client-a", authResponse(t, opts, key, credID, alice.ID, forge.FlagUP, false), lookup, &as); err != nil {
@@ -547,5 +532,5 @@ func TestStartRegistrationAlgorithms(t *testing.T) {
 	x := newLifecycle(t)
 	x.lc.RP.Algorithms = []cose.Algorithm{cose.RS1}
 	_, err := x.lc.StartRegistration(ctx, alice, "c", nil)
-	wantFault(t, err, webauthn.ErrConfigurationMissing)
+	errtest.WantFault(t, err, webauthn.ErrConfigurationMissing)
 }

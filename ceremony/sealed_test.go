@@ -13,6 +13,7 @@ import (
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/ceremony"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/internal/errtest"
 	"github.com/passkeykit/webauthn/internal/forge"
 )
 
@@ -73,7 +74,7 @@ func TestStatelessRegistration(t *testing.T) {
 	}
 	// A state without its options' challenge in the response is refused.
 	_, other := startReg(t, x, s, "client-a", nil, forge.FlagUP)
-	wantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "client-a", other, &reg), webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "client-a", other, &reg), webauthn.ErrChallengeNotFound)
 }
 
 func TestStatelessAuthentication(t *testing.T) {
@@ -95,15 +96,15 @@ func TestStatelessAuthentication(t *testing.T) {
 	// allowCredentials is carried in the state (§7.2 step 5).
 	o, state, _ = s.StartAuthentication(ctx, alice.ID, "client-a", &ceremony.AuthenticationOptions{AllowCredentials: []webauthn.Credential{{ID: []byte("another credential")}}})
 	resp = authResponse(t, o, key, stored.ID, nil, forge.FlagUP|forge.FlagUV, false)
-	wantFault(t, s.CompleteAuthentication(ctx, state, alice.ID, "client-a", resp, lookup, &as), webauthn.ErrNotAuthorized)
+	errtest.WantFault(t, s.CompleteAuthentication(ctx, state, alice.ID, "client-a", resp, lookup, &as), webauthn.ErrNotAuthorized)
 	// A bad signature fails as in the stateful path.
 	o, state, _ = s.StartAuthentication(ctx, alice.ID, "client-a", nil)
 	resp = authResponse(t, o, key, stored.ID, nil, forge.FlagUP|forge.FlagUV, true)
-	wantFault(t, s.CompleteAuthentication(ctx, state, alice.ID, "client-a", resp, lookup, &as), webauthn.ErrNotAuthorized)
+	errtest.WantFault(t, s.CompleteAuthentication(ctx, state, alice.ID, "client-a", resp, lookup, &as), webauthn.ErrNotAuthorized)
 	// Username-less: no user at either end, the userHandle identifies.
 	o, state, _ = s.StartAuthentication(ctx, nil, "client-a", nil)
 	resp = authResponse(t, o, key, stored.ID, alice.ID, forge.FlagUP|forge.FlagUV, false)
-	wantFault(t, s.CompleteAuthentication(ctx, state, alice.ID, "client-a", resp, lookup, &as), webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, s.CompleteAuthentication(ctx, state, alice.ID, "client-a", resp, lookup, &as), webauthn.ErrChallengeNotFound)
 	if err := s.CompleteAuthentication(ctx, state, nil, "client-a", resp, lookup, &as); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +135,7 @@ func TestStatelessOptionsCarried(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tc.want != nil {
-				wantFault(t, err, tc.want)
+				errtest.WantFault(t, err, tc.want)
 			}
 		})
 	}
@@ -151,14 +152,14 @@ func TestStatelessTamper(t *testing.T) {
 	for i := range bad {
 		for _, mask := range []byte{0x01, 0x80, 0xff} {
 			bad[i] ^= mask
-			wantFault(t, s.CompleteRegistration(ctx, bad, alice.ID, "c", resp, &reg), webauthn.ErrChallengeNotFound)
+			errtest.WantFault(t, s.CompleteRegistration(ctx, bad, alice.ID, "c", resp, &reg), webauthn.ErrChallengeNotFound)
 			bad[i] ^= mask
 		}
 	}
 	for n := range len(state) {
-		wantFault(t, s.CompleteRegistration(ctx, state[:n], alice.ID, "c", resp, &reg), webauthn.ErrChallengeNotFound)
+		errtest.WantFault(t, s.CompleteRegistration(ctx, state[:n], alice.ID, "c", resp, &reg), webauthn.ErrChallengeNotFound)
 	}
-	wantFault(t, s.CompleteRegistration(ctx, append(bytes.Clone(state), 0), alice.ID, "c", resp, &reg), webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, s.CompleteRegistration(ctx, append(bytes.Clone(state), 0), alice.ID, "c", resp, &reg), webauthn.ErrChallengeNotFound)
 	if err := s.CompleteRegistration(ctx, state, alice.ID, "c", resp, &reg); err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func TestStatelessExpiry(t *testing.T) {
 	}
 	state, resp = startReg(t, x, s, "c", nil, forge.FlagUP|forge.FlagUV)
 	x.clk.Advance(time.Minute + time.Nanosecond)
-	wantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "c", resp, &reg), webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "c", resp, &reg), webauthn.ErrChallengeNotFound)
 }
 
 // TestStatelessBinding: a state completes only for its client, user,
@@ -192,17 +193,17 @@ func TestStatelessBinding(t *testing.T) {
 	key, stored, lookup := x.credential()
 
 	state, resp := startReg(t, x, s, "client-a", nil, forge.FlagUP|forge.FlagUV)
-	wantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "client-b", resp, &reg), webauthn.ErrClientMismatch)
-	wantFault(t, s.CompleteRegistration(ctx, state, []byte("user-bob"), "client-a", resp, &reg), webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "client-b", resp, &reg), webauthn.ErrClientMismatch)
+	errtest.WantFault(t, s.CompleteRegistration(ctx, state, []byte("user-bob"), "client-a", resp, &reg), webauthn.ErrChallengeNotFound)
 	// A registration state handed to CompleteAuthentication (with a
 	// response carrying its challenge) is not found.
 	chal := challengeOf(t, resp)
 	authResp := authResponse(t, &ceremony.RequestOptionsJSON{Challenge: b64u.EncodeToString(chal)}, key, stored.ID, nil, forge.FlagUP|forge.FlagUV, false)
-	wantFault(t, s.CompleteAuthentication(ctx, state, alice.ID, "client-a", authResp, lookup, &as), webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, s.CompleteAuthentication(ctx, state, alice.ID, "client-a", authResp, lookup, &as), webauthn.ErrChallengeNotFound)
 	// Same key, another RP ID.
 	rp2 := &webauthn.RelyingParty{RPID: "example.com", Origins: []string{"https://example.org"}, Clock: x.clk.Now}
 	s2 := &ceremony.Stateless{Lifecycle: ceremony.Lifecycle{RP: rp2}, Keys: s.Keys}
-	wantFault(t, s2.CompleteRegistration(ctx, state, alice.ID, "client-a", resp, &reg), webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, s2.CompleteRegistration(ctx, state, alice.ID, "client-a", resp, &reg), webauthn.ErrChallengeNotFound)
 	// None of the refusals spent it.
 	if err := s.CompleteRegistration(ctx, state, alice.ID, "client-a", resp, &reg); err != nil {
 		t.Fatal(err)
@@ -211,9 +212,9 @@ func TestStatelessBinding(t *testing.T) {
 	o, astate, _ := s.StartAuthentication(ctx, alice.ID, "client-a", nil)
 	authResp = authResponse(t, o, key, stored.ID, nil, forge.FlagUP|forge.FlagUV, false)
 	regResp := x.regResponse(t, &ceremony.CreationOptionsJSON{Challenge: o.Challenge}, "cred", forge.FlagUP|forge.FlagUV)
-	wantFault(t, s.CompleteRegistration(ctx, astate, alice.ID, "client-a", regResp, &reg), webauthn.ErrChallengeNotFound)
-	wantFault(t, s.CompleteAuthentication(ctx, astate, alice.ID, "client-b", authResp, lookup, &as), webauthn.ErrClientMismatch)
-	wantFault(t, s.CompleteAuthentication(ctx, astate, nil, "client-a", authResp, lookup, &as), webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, s.CompleteRegistration(ctx, astate, alice.ID, "client-a", regResp, &reg), webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, s.CompleteAuthentication(ctx, astate, alice.ID, "client-b", authResp, lookup, &as), webauthn.ErrClientMismatch)
+	errtest.WantFault(t, s.CompleteAuthentication(ctx, astate, nil, "client-a", authResp, lookup, &as), webauthn.ErrChallengeNotFound)
 	if err := s.CompleteAuthentication(ctx, astate, alice.ID, "client-a", authResp, lookup, &as); err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +256,7 @@ func TestStatelessKeyRotation(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !tc.ok {
-				wantFault(t, err, webauthn.ErrChallengeNotFound)
+				errtest.WantFault(t, err, webauthn.ErrChallengeNotFound)
 			}
 		})
 	}
@@ -272,11 +273,11 @@ func TestStatelessSpent(t *testing.T) {
 	if err := s.CompleteRegistration(ctx, state, alice.ID, "c", resp, &reg); err != nil {
 		t.Fatal(err)
 	}
-	wantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "c", resp, &reg), webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "c", resp, &reg), webauthn.ErrChallengeNotFound)
 
 	o, state, _ := s.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{UserVerification: ceremony.UserVerificationRequired})
-	wantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "c", x.regResponse(t, o, "cred", forge.FlagUP), &reg), webauthn.ErrCredentialNotSupported)
-	wantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "c", x.regResponse(t, o, "cred", forge.FlagUP|forge.FlagUV), &reg), webauthn.ErrChallengeNotFound)
+	errtest.WantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "c", x.regResponse(t, o, "cred", forge.FlagUP), &reg), webauthn.ErrCredentialNotSupported)
+	errtest.WantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "c", x.regResponse(t, o, "cred", forge.FlagUP|forge.FlagUV), &reg), webauthn.ErrChallengeNotFound)
 
 	// Of concurrent completions of one state, exactly one succeeds.
 	state, resp = startReg(t, x, s, "c", nil, forge.FlagUP|forge.FlagUV)
@@ -309,7 +310,7 @@ func TestStatelessSpent(t *testing.T) {
 	} {
 		s.Spent = spentFunc(func(context.Context, []byte, time.Time, time.Time) error { return tc.err })
 		state, resp := startReg(t, x, s, "c", nil, forge.FlagUP|forge.FlagUV)
-		wantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "c", resp, &reg), tc.want)
+		errtest.WantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "c", resp, &reg), tc.want)
 	}
 }
 
@@ -378,12 +379,12 @@ func TestStatelessConfiguration(t *testing.T) {
 			s.Keys = tc.keys
 			o, state, err := s.StartRegistration(ctx, alice, "c", nil)
 			if !tc.ok {
-				wantFault(t, err, webauthn.ErrConfigurationMissing)
-				wantFault(t, s.CompleteRegistration(ctx, []byte("state"), alice.ID, "c", []byte("{}"), &reg), webauthn.ErrConfigurationMissing)
+				errtest.WantFault(t, err, webauthn.ErrConfigurationMissing)
+				errtest.WantFault(t, s.CompleteRegistration(ctx, []byte("state"), alice.ID, "c", []byte("{}"), &reg), webauthn.ErrConfigurationMissing)
 				var as webauthn.Assertion
-				wantFault(t, s.CompleteAuthentication(ctx, []byte("state"), nil, "c", []byte("{}"), nil, &as), webauthn.ErrConfigurationMissing)
+				errtest.WantFault(t, s.CompleteAuthentication(ctx, []byte("state"), nil, "c", []byte("{}"), nil, &as), webauthn.ErrConfigurationMissing)
 				_, _, err = s.StartAuthentication(ctx, nil, "c", nil)
-				wantFault(t, err, webauthn.ErrConfigurationMissing)
+				errtest.WantFault(t, err, webauthn.ErrConfigurationMissing)
 				return
 			}
 			if err != nil {
@@ -399,18 +400,18 @@ func TestStatelessConfiguration(t *testing.T) {
 	_, s := newStateless(t)
 	s.Lifecycle.Store = &ceremony.MemStore{}
 	_, _, err := s.StartRegistration(ctx, alice, "c", nil)
-	wantFault(t, err, webauthn.ErrConfigurationMissing)
+	errtest.WantFault(t, err, webauthn.ErrConfigurationMissing)
 
 	// The Lifecycle called directly fails closed.
 	x, s := newStateless(t)
 	state, resp := startReg(t, x, s, "c", nil, forge.FlagUP)
 	_, err = s.Lifecycle.StartRegistration(ctx, alice, "c", nil)
-	wantFault(t, err, webauthn.ErrInternal)
+	errtest.WantFault(t, err, webauthn.ErrInternal)
 	if !errors.Is(err, ceremony.ErrStatelessStore) {
 		t.Fatalf("err = %v", err)
 	}
 	err = s.Lifecycle.CompleteRegistration(ctx, alice.ID, "c", resp, &reg)
-	wantFault(t, err, webauthn.ErrInternal)
+	errtest.WantFault(t, err, webauthn.ErrInternal)
 	if err := s.CompleteRegistration(ctx, state, alice.ID, "c", resp, &reg); err != nil {
 		t.Fatal(err)
 	}
@@ -418,8 +419,8 @@ func TestStatelessConfiguration(t *testing.T) {
 	// The zero Stateless with keys: no RelyingParty.
 	z := &ceremony.Stateless{Keys: [][]byte{k}}
 	_, _, err = z.StartRegistration(ctx, alice, "c", nil)
-	wantFault(t, err, webauthn.ErrConfigurationMissing)
-	wantFault(t, z.CompleteRegistration(ctx, state, alice.ID, "c", resp, &reg), webauthn.ErrConfigurationMissing)
+	errtest.WantFault(t, err, webauthn.ErrConfigurationMissing)
+	errtest.WantFault(t, z.CompleteRegistration(ctx, state, alice.ID, "c", resp, &reg), webauthn.ErrConfigurationMissing)
 }
 
 // TestStatelessStateSize: allowCredentials that would make the state longer
@@ -432,7 +433,7 @@ func TestStatelessStateSize(t *testing.T) {
 		creds[i].ID = bytes.Repeat([]byte{byte(i)}, 1023)
 	}
 	_, _, err := s.StartAuthentication(ctx, alice.ID, "c", &ceremony.AuthenticationOptions{AllowCredentials: creds})
-	wantFault(t, err, webauthn.ErrLimitExceeded)
+	errtest.WantFault(t, err, webauthn.ErrLimitExceeded)
 	_, state, err := s.StartAuthentication(ctx, alice.ID, "c", &ceremony.AuthenticationOptions{AllowCredentials: creds[:ceremony.DefaultMaxCredentials]})
 	if err != nil {
 		t.Fatal(err)

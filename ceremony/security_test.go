@@ -10,6 +10,7 @@ import (
 	"github.com/passkeykit/webauthn/attestation"
 	"github.com/passkeykit/webauthn/ceremony"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/internal/errtest"
 	"github.com/passkeykit/webauthn/internal/forge"
 )
 
@@ -39,7 +40,7 @@ func TestCrossAccountSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = x.lc.CompleteAuthentication(ctx, alice.ID, "alice-session", authResponse(t, opts, bobKey, bobCred.ID, nil, forge.FlagUP, false), careless, &as)
-	wantFault(t, err, webauthn.ErrNotAuthorized)
+	errtest.WantFault(t, err, webauthn.ErrNotAuthorized)
 
 	// With the record's owner set, bob's passkey still cannot sign in as
 	// alice, with or without a userHandle in the response.
@@ -47,7 +48,7 @@ func TestCrossAccountSignIn(t *testing.T) {
 	for _, uh := range [][]byte{nil, bob} {
 		opts, _ = x.lc.StartAuthentication(ctx, alice.ID, "alice-session", nil)
 		err = x.lc.CompleteAuthentication(ctx, alice.ID, "alice-session", authResponse(t, opts, bobKey, bobCred.ID, uh, forge.FlagUP, false), careless, &as)
-		wantFault(t, err, webauthn.ErrNotAuthorized)
+		errtest.WantFault(t, err, webauthn.ErrNotAuthorized)
 	}
 	// And signs in as bob.
 	opts, _ = x.lc.StartAuthentication(ctx, bob, "bob-session", nil)
@@ -74,7 +75,7 @@ func TestAlgorithmNotOffered(t *testing.T) {
 		reg.ClientData.Challenge = chal
 		var out webauthn.Registration
 		err = x.lc.CompleteRegistration(ctx, alice.ID, "c", regJSON(reg), &out)
-		wantFault(t, err, webauthn.ErrCredentialNotSupported)
+		errtest.WantFault(t, err, webauthn.ErrCredentialNotSupported)
 		if e := err.(*webauthn.Error); e.Step != "§7.1 step 20" {
 			t.Fatalf("%v: step %q, want §7.1 step 20", alg, e.Step)
 		}
@@ -104,7 +105,7 @@ func TestUVFloor(t *testing.T) {
 		t.Fatalf("options ask for %v, want required", opts.AuthenticatorSelection.UserVerification)
 	}
 	var reg webauthn.Registration
-	wantFault(t, x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", forge.FlagUP), &reg), webauthn.ErrCredentialNotSupported)
+	errtest.WantFault(t, x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", forge.FlagUP), &reg), webauthn.ErrCredentialNotSupported)
 	ropts, err := x.lc.StartAuthentication(ctx, alice.ID, "c", &ceremony.AuthenticationOptions{UserVerification: ceremony.UserVerificationDiscouraged})
 	if err != nil {
 		t.Fatal(err)
@@ -114,9 +115,9 @@ func TestUVFloor(t *testing.T) {
 	}
 	// An option outside its enumeration is refused, never passed on.
 	_, err = x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{UserVerification: 9})
-	wantFault(t, err, webauthn.ErrMalformed)
+	errtest.WantFault(t, err, webauthn.ErrMalformed)
 	_, err = x.lc.StartAuthentication(ctx, alice.ID, "c", &ceremony.AuthenticationOptions{Hints: []ceremony.Hint{0}})
-	wantFault(t, err, webauthn.ErrMalformed)
+	errtest.WantFault(t, err, webauthn.ErrMalformed)
 }
 
 // TestConditionalCreate: a registration started for conditional mediation
@@ -131,17 +132,14 @@ func TestConditionalCreate(t *testing.T) {
 		t.Fatalf("conditional, UP clear: %v", err)
 	}
 	opts, _ = x.lc.StartRegistration(ctx, alice, "c", nil)
-	wantFault(t, x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", 0), &reg), webauthn.ErrCredentialNotSupported)
+	errtest.WantFault(t, x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", 0), &reg), webauthn.ErrCredentialNotSupported)
 	opts, _ = x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{Conditional: true, UserVerification: ceremony.UserVerificationRequired})
-	wantFault(t, x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", 0), &reg), webauthn.ErrCredentialNotSupported)
+	errtest.WantFault(t, x.lc.CompleteRegistration(ctx, alice.ID, "c", x.regResponse(t, opts, "cred", 0), &reg), webauthn.ErrCredentialNotSupported)
 }
 
 // regJSON is a "none" RegistrationResponseJSON of r.
 func regJSON(r *forge.Registration) []byte {
-	id := b64u.EncodeToString(r.AuthData.CredentialID)
-	return []byte(`{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(r.ClientDataJSON()) + `","attestationObject":"` + b64u.EncodeToString(r.Object("none", forge.Stmt{})) +
-		`"},"clientExtensionResults":{}}`)
+	return forge.RegistrationJSON(r, r.Object("none", forge.Stmt{})).JSON()
 }
 
 // TestAttestationFormats: the creation options carry the attestation
@@ -165,7 +163,7 @@ func TestAttestationFormats(t *testing.T) {
 	x.lc.RP.Attestation.Formats = []attestation.Format{attestation.FormatPacked}
 	for _, f := range []attestation.Format{attestation.FormatTPM, attestation.FormatUnknown} {
 		_, err = x.lc.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{AttestationFormats: []attestation.Format{f}})
-		wantFault(t, err, webauthn.ErrMalformed)
+		errtest.WantFault(t, err, webauthn.ErrMalformed)
 	}
 	opts, _ = x.lc.StartRegistration(ctx, alice, "c", nil)
 	if js, _ := json.Marshal(opts); bytes.Contains(js, []byte("attestationFormats")) {

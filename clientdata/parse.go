@@ -58,9 +58,9 @@ const (
 // parse parses b; fast selects the §5.8.1.2 prefix path.
 func (p *parser) parse(b []byte, fast bool) error {
 	if fast {
-		r, i, ok := p.prefix(b)
+		r, ok := p.prefix(b)
 		if ok {
-			return p.members(r, i, b)
+			return p.members(r, b)
 		}
 		*p = parser{}
 	}
@@ -71,7 +71,7 @@ func (p *parser) parse(b []byte, fast bool) error {
 		}
 		return ErrSyntax
 	}
-	return p.members(r, 0, b)
+	return p.members(r, b)
 }
 
 // The literal member names of the §5.8.1.2 serialization, with their separators.
@@ -90,90 +90,87 @@ func hasLiteral(r jsonx.Reader, lit string) bool {
 // prefix reads the members of b that follow the §5.8.1.2 serialization
 // (type, challenge, origin, crossOrigin, topOrigin, in that order and without
 // whitespace) for as long as it does, recording them exactly as members
-// would. It returns the reader after the last member it read and the number
-// of members read; ok is false when b does not start with {"type":, or when a
+// would (p.keys holds their names). It returns the reader after the last
+// member it read; ok is false when b does not start with {"type":, or when a
 // value after a matched name is not of the type the form prescribes, in which
 // case the caller starts again with the general parser so that both paths
 // reach the same error.
-func (p *parser) prefix(b []byte) (r jsonx.Reader, i int, ok bool) {
+func (p *parser) prefix(b []byte) (r jsonx.Reader, ok bool) {
 	r = b
 	if !hasLiteral(r, litType) {
-		return nil, 0, false
+		return nil, false
 	}
 	p.keys.Add(r[2:6], false)
 	r = r[len(litType):]
 	if !r.ReadString(&p.cd.Type, &p.cd.TypeEscaped) {
-		return nil, 0, false
+		return nil, false
 	}
 	p.seen |= seenType
-	i = 1
 	if !hasLiteral(r, litChallenge) {
-		return r, i, true
+		return r, true
 	}
 	p.keys.Add(r[2:11], false)
 	r = r[len(litChallenge):]
 	if !r.ReadString(&p.cd.Challenge, &p.cd.ChallengeEscaped) {
-		return nil, 0, false
+		return nil, false
 	}
 	p.seen |= seenChallenge
-	i++
 	if !hasLiteral(r, litOrigin) {
-		return r, i, true
+		return r, true
 	}
 	p.keys.Add(r[2:8], false)
 	r = r[len(litOrigin):]
 	if !r.ReadString(&p.cd.Origin, &p.cd.OriginEscaped) {
-		return nil, 0, false
+		return nil, false
 	}
 	p.seen |= seenOrigin
-	i++
 	if !hasLiteral(r, litCrossOrigin) {
-		return r, i, true
+		return r, true
 	}
 	p.keys.Add(r[2:13], false)
 	r = r[len(litCrossOrigin):]
 	var co bool
 	if !r.ReadBool(&co) {
-		return nil, 0, false
+		return nil, false
 	}
 	p.cd.CrossOrigin = CrossOriginFalse
 	if co {
 		p.cd.CrossOrigin = CrossOriginTrue
 	}
 	p.seen |= seenCrossOrigin
-	i++
 	if !hasLiteral(r, litTopOrigin) {
-		return r, i, true
+		return r, true
 	}
 	p.keys.Add(r[2:11], false)
 	r = r[len(litTopOrigin):]
 	if !r.ReadString(&p.cd.TopOrigin, &p.cd.TopOriginEscaped) {
-		return nil, 0, false
+		return nil, false
 	}
 	p.cd.HasTopOrigin = true
 	p.seen |= seenTopOrigin
-	i++
-	return r, i, true
+	return r, true
 }
 
-// members reads the members of the top-level object from r, i of them having
-// been read already, then the closing brace and the end of b.
-func (p *parser) members(r jsonx.Reader, i int, b []byte) error {
+// members reads the members of the top-level object from r, those whose
+// names p.keys holds having been read already, then the closing brace and the
+// end of b.
+func (p *parser) members(r jsonx.Reader, b []byte) error {
 	var k []byte
 	var esc bool
-	for ; !r.ReadObjectEnd(); i++ {
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) {
-			return ErrSyntax
-		}
-		if !p.keys.Add(k, esc) {
-			if p.keys.Len() == jsonx.MaxMembers {
-				return ErrTooManyMembers
-			}
-			return ErrDuplicateKey
-		}
+	m := jsonx.Members{Keys: &p.keys}
+	for m.Next(&r, &k, &esc) {
 		if err := p.member(&r, k, esc); err != nil {
 			return err
 		}
+	}
+	switch m.Code() {
+	case jsonx.CodeOK:
+	case jsonx.CodeTooManyMembers:
+		return ErrTooManyMembers
+	case jsonx.CodeDuplicateKey:
+		return ErrDuplicateKey
+	default:
+		return ErrSyntax
 	}
 	if !r.End() {
 		return ErrTrailingData

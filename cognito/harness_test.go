@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/passkeykit/webauthn/internal/errtest"
 )
 
 // fakeClock is the tests' clock, moved by hand.
@@ -167,7 +169,7 @@ func (h *harness) checkError(op string, code int, body []byte, exception string)
 	if err := json.Unmarshal(body, &e); err != nil {
 		h.t.Fatalf("%s: error body %q: %v", op, body, err)
 	}
-	if e.Type != exception || code != StatusOf(exception) {
+	if errtest.Mismatch(true, e.Type, exception) != "" || code != StatusOf(exception) {
 		h.t.Fatalf("%s: got %d %s (%s), want %d %s", op, code, e.Type, e.Message, StatusOf(exception), exception)
 	}
 	return e.Message

@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
 	"encoding/binary"
@@ -24,6 +23,7 @@ import (
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/ceremony"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/internal/forge"
 )
 
 // This file checks the FIDO AppID extension (W3C WebAuthn L3 §10.1.1)
@@ -59,12 +59,8 @@ func newU2FToken(t *testing.T) *u2fToken {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "software U2F token"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	cert, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &att.PublicKey, att)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := &forge.CertSpec{Serial: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	cert := forge.New("e2e").Issue("software U2F token", spec, &forge.Key{Alg: cose.ES256, Private: att}, nil).DER
 	return &u2fToken{att: att, attCert: cert, keys: map[string]*ecdsa.PrivateKey{}, apps: map[string][]byte{}}
 }
 

@@ -42,6 +42,7 @@ import (
 
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/internal/demo"
+	"github.com/passkeykit/webauthn/internal/errtest"
 	"github.com/passkeykit/webauthn/webauthnhttp"
 )
 
@@ -335,8 +336,8 @@ func mustOK(t *testing.T, r *result, ceremony string) {
 // mustFail fails the test unless r is an error with the exception.
 func mustFail(t *testing.T, r *result, exception string) {
 	t.Helper()
-	if r.OK || r.Body.Exception != exception {
-		t.Fatalf("want %s, got %v", exception, r)
+	if p := errtest.Mismatch(!r.OK, r.Body.Exception, exception); p != "" {
+		t.Fatalf("%s (%v)", p, r)
 	}
 	t.Logf("%s at %s: %s: %s: %s", r.Ceremony, r.Stage, r.Body.Exception, r.Body.Step, r.Body.Message)
 }

@@ -135,10 +135,9 @@ func deepMaps(n int) []byte { return append(bytes.Repeat([]byte{0xa1, 0x00}, n),
 // with extra text (members with a leading comma) at the top level and in
 // "response".
 func (b *hostileBuilder) regResponseJSON(top, inner string) []byte {
-	id := b64u.EncodeToString(b.r.AuthData.CredentialID)
-	return []byte(`{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64u.EncodeToString(b.r.ClientDataJSON()) + `","attestationObject":"` + b64u.EncodeToString(b.r.Object("none", forge.Stmt{})) +
-		`"` + inner + `},"clientExtensionResults":{}` + top + `}`)
+	r := forge.RegistrationJSON(b.r, b.r.Object("none", forge.Stmt{}))
+	r.Inner, r.Top = inner, top
+	return r.JSON()
 }
 
 // escapeAll writes every character of s as a \u00XX JSON escape.

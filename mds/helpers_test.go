@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/passkeykit/webauthn/authdata"
+	"github.com/passkeykit/webauthn/internal/forge"
 	"github.com/passkeykit/webauthn/trust"
 )
 
@@ -48,6 +49,7 @@ func testKey(label string) *ecdsa.PrivateKey {
 type cert struct {
 	c   *x509.Certificate
 	key crypto.Signer
+	f   *forge.Cert
 }
 
 func nextSerial() *big.Int {
@@ -57,39 +59,33 @@ func nextSerial() *big.Int {
 	return big.NewInt(0x1000 + serialSeed)
 }
 
+// testForge issues the test PKI's certificates (internal/forge, the tests'
+// one certificate builder).
+var testForge = forge.New("mds-test")
+
 // issue makes a certificate for label signed by parent (self-signed when nil),
 // with dns as its subjectAltName dNSNames.
 func issue(label string, isCA bool, parent *cert, key crypto.Signer, dns ...string) *cert {
 	if key == nil {
 		key = testKey(label)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          nextSerial(),
-		Subject:               pkix.Name{CommonName: label, Organization: []string{"passkeykit test"}},
-		NotBefore:             certStart,
-		NotAfter:              certEnd,
-		BasicConstraintsValid: true,
-		IsCA:                  isCA,
-		DNSNames:              dns,
+	spec := &forge.CertSpec{
+		Subject:   pkix.Name{CommonName: label, Organization: []string{"passkeykit test"}},
+		NotBefore: certStart,
+		NotAfter:  certEnd,
+		Serial:    nextSerial(),
+		CA:        isCA,
+		DNSNames:  dns,
 	}
-	if isCA {
-		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
-	} else {
-		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	if !isCA {
+		spec.KeyUsage = x509.KeyUsageDigitalSignature
 	}
-	parentCert, parentKey := tmpl, key
+	var p *forge.Cert
 	if parent != nil {
-		parentCert, parentKey = parent.c, parent.key
+		p = parent.f
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parentCert, key.Public(), parentKey)
-	if err != nil {
-		panic(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		panic(err)
-	}
-	return &cert{c: c, key: key}
+	c := testForge.Issue(label, spec, &forge.Key{Private: key}, p)
+	return &cert{c: c.Cert, key: key, f: c}
 }
 
 // mdsPKI is a test MDS: root -> intermediate -> signing leaf, the leaf named

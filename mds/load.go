@@ -529,12 +529,13 @@ func walkCase(r *jsonx.Reader, names []string) bool {
 	switch r.Peek() {
 	case jsonx.KindObject:
 		r.ReadObjectStart()
-		for i := 0; !r.ReadObjectEnd(); i++ {
-			if i > 0 && !r.ReadComma() || !r.ReadKey(&raw, &esc) || miscased(raw, esc, names) || !walkCase(r, names) {
+		var m jsonx.Members
+		for m.Next(r, &raw, &esc) {
+			if miscased(raw, esc, names) || !walkCase(r, names) {
 				return false
 			}
 		}
-		return true
+		return m.Code() == jsonx.CodeOK
 	case jsonx.KindArray:
 		r.ReadArrayStart()
 		for i := 0; !r.ReadArrayEnd(); i++ {

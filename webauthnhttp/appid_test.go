@@ -55,10 +55,9 @@ func TestHandlerU2FAccount(t *testing.T) {
 	ad := (&forge.AuthData{RPIDHash: ah[:], Flags: forge.FlagUP, SignCount: 78}).Bytes()
 	cdj := (&forge.ClientData{Type: "webauthn.get", Challenge: chal, Origin: "https://example.org"}).JSON()
 	h := sha256.Sum256(cdj)
-	id := b64url(rec.ID)
-	body := `{"username":"legacy","credential":{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64url(cdj) + `","authenticatorData":"` + b64url(ad) + `","signature":"` + b64url(key.Sign(ad, h[:])) +
-		`"},"clientExtensionResults":{"appid":true}}}`
+	r := forge.AssertionJSON(rec.ID, cdj, ad, key.Sign(ad, h[:]))
+	r.Extensions = `{"appid":true}`
+	body := `{"username":"legacy","credential":` + string(r.JSON()) + `}`
 	var sum AssertionSummary
 	if e := x.do("/webauthn/login/finish", body, &sum); e != nil {
 		t.Fatalf("finish: %+v", e)

@@ -110,13 +110,8 @@ func parseSelection(r *jsonx.Reader, out *creationOptionsRequest) string {
 	var keys jsonx.Keys
 	var k []byte
 	var esc bool
-	for i := 0; !r.ReadObjectEnd(); i++ {
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) {
-			return what + " is not well-formed JSON"
-		}
-		if !keys.Add(k, esc) {
-			return what + " has a duplicate member"
-		}
+	m := jsonx.Members{Keys: &keys}
+	for m.Next(r, &k, &esc) {
 		var reason string
 		switch name := string(jsonx.AppendUnescaped(nil, k)); name {
 		case "authenticatorAttachment":
@@ -139,7 +134,15 @@ func parseSelection(r *jsonx.Reader, out *creationOptionsRequest) string {
 			return reason
 		}
 	}
-	return ""
+	switch m.Code() {
+	case jsonx.CodeOK:
+		return ""
+	case jsonx.CodeDuplicateKey:
+		return what + " has a duplicate member"
+	case jsonx.CodeTooManyMembers:
+		return what + " has too many members"
+	}
+	return what + " is not well-formed JSON"
 }
 
 // residentKey is what the options ask for (§5.4.4): residentKey when given,
@@ -214,8 +217,9 @@ func normalizeCredential(b []byte) []byte {
 	var keys jsonx.Keys
 	var k []byte
 	var esc bool
-	for i := 0; !r.ReadObjectEnd(); i++ {
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) || !keys.Add(k, esc) || n == len(members) {
+	it := jsonx.Members{Keys: &keys}
+	for it.Next(&r, &k, &esc) {
+		if n == len(members) {
 			return b
 		}
 		kind := r.Peek()
@@ -237,7 +241,7 @@ func normalizeCredential(b []byte) []byte {
 		}
 		n++
 	}
-	if !r.End() {
+	if it.Code() != jsonx.CodeOK || !r.End() {
 		return b
 	}
 	addRawID := !hasRawID && idIsString

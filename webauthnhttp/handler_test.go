@@ -16,6 +16,7 @@ import (
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/ceremony"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/internal/errtest"
 	"github.com/passkeykit/webauthn/internal/forge"
 )
 
@@ -279,10 +280,7 @@ func (x *handlerFlow) register(user string) *ErrorBody {
 	}
 	reg := x.f.Registration("handler", x.key)
 	reg.ClientData.Challenge, _ = base64.RawURLEncoding.DecodeString(o.Challenge)
-	id := b64url(reg.AuthData.CredentialID)
-	cred := `{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64url(reg.ClientDataJSON()) + `","attestationObject":"` + b64url(reg.Object("none", forge.Stmt{})) +
-		`","transports":["usb"]},"clientExtensionResults":{}}`
+	cred := string(forge.RegistrationJSON(reg, reg.Object("none", forge.Stmt{}), "usb").JSON())
 	var sum RegistrationSummary
 	return x.do("/webauthn/register/finish", `{"username":"`+user+`","credential":`+cred+`}`, &sum)
 }
@@ -310,18 +308,19 @@ func (x *handlerFlow) assertion(o *ceremony.RequestOptionsJSON, user string, use
 	if userHandle != nil {
 		uh = `,"userHandle":"` + b64url(userHandle) + `"`
 	}
-	id := b64url(x.f.Bytes("credid/handler", 16))
-	return `{"username":"` + user + `","credential":{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64url(cdj) + `","authenticatorData":"` + b64url(ad) + `","signature":"` + b64url(x.key.Sign(ad, h[:])) + `"` + uh + `}}}`
+	r := forge.AssertionJSON(x.f.Bytes("credid/handler", 16), cdj, ad, x.key.Sign(ad, h[:]))
+	r.Inner, r.NoExtensions = uh, true
+	return `{"username":"` + user + `","credential":` + string(r.JSON()) + `}`
 }
 
 func wantException(t *testing.T, what string, e *ErrorBody, exception string) {
 	t.Helper()
-	switch {
-	case exception == "" && e != nil:
-		t.Fatalf("%s: %+v", what, e)
-	case exception != "" && (e == nil || e.Exception != exception):
-		t.Fatalf("%s: got %+v, want %s", what, e, exception)
+	got := ""
+	if e != nil {
+		got = e.Exception
+	}
+	if p := errtest.Mismatch(e != nil, got, exception); p != "" {
+		t.Fatalf("%s: %s (%+v)", what, p, e)
 	}
 }
 

@@ -45,10 +45,9 @@ func (x *handlerFlow) registerSummary(user string) (*RegistrationSummary, *Error
 	}
 	reg := x.f.Registration("handler", x.key)
 	reg.ClientData.Challenge, _ = base64.RawURLEncoding.DecodeString(o.Challenge)
-	id := b64url(reg.AuthData.CredentialID)
-	cred := `{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64url(reg.ClientDataJSON()) + `","attestationObject":"` + b64url(reg.Object("none", forge.Stmt{})) +
-		`"},"clientExtensionResults":{"credProps":{"rk":true}}}`
+	r := forge.RegistrationJSON(reg, reg.Object("none", forge.Stmt{}))
+	r.Extensions = `{"credProps":{"rk":true}}`
+	cred := string(r.JSON())
 	var sum RegistrationSummary
 	return &sum, x.do("/webauthn/register/finish", `{"username":"`+user+`","credential":`+cred+`}`, &sum)
 }

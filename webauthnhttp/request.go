@@ -47,16 +47,20 @@ func readRequest(b []byte, what string, member func(name string, r *jsonx.Reader
 	var k []byte
 	var esc bool
 	var nameBuf [32]byte // member names are short: unescaped on the stack
-	for i := 0; !r.ReadObjectEnd(); i++ {
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) {
-			return bad("body is not well-formed JSON")
-		}
-		if !keys.Add(k, esc) {
-			return bad("duplicate member")
-		}
+	m := jsonx.Members{Keys: &keys}
+	for m.Next(&r, &k, &esc) {
 		if reason := member(string(jsonx.AppendUnescaped(nameBuf[:0], k)), &r); reason != "" {
 			return bad(reason)
 		}
+	}
+	switch m.Code() {
+	case jsonx.CodeOK:
+	case jsonx.CodeDuplicateKey:
+		return bad("duplicate member")
+	case jsonx.CodeTooManyMembers:
+		return bad("too many members")
+	default:
+		return bad("body is not well-formed JSON")
 	}
 	if !r.End() {
 		return bad("trailing data after the JSON object")

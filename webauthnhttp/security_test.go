@@ -40,9 +40,7 @@ func TestPreHijackThroughSignUp(t *testing.T) {
 	// The attacker answers its challenge with its own authenticator.
 	reg := attacker.f.Registration("handler", attacker.key)
 	reg.ClientData.Challenge, _ = base64.RawURLEncoding.DecodeString(o.Challenge)
-	id := b64url(reg.AuthData.CredentialID)
-	cred := `{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64url(reg.ClientDataJSON()) + `","attestationObject":"` + b64url(reg.Object("none", forge.Stmt{})) + `"},"clientExtensionResults":{}}`
+	cred := string(forge.RegistrationJSON(reg, reg.Object("none", forge.Stmt{})).JSON())
 	var sum RegistrationSummary
 	wantException(t, "attacker finishes", attacker.do("/webauthn/register/finish", `{"username":"victim","credential":`+cred+`}`, &sum), webauthn.ExceptionNotAuthorized)
 
@@ -126,9 +124,7 @@ func TestUVDowngrade(t *testing.T) {
 	reg := x.f.Registration("handler", x.key)
 	reg.AuthData.Flags = forge.FlagUP
 	reg.ClientData.Challenge, _ = base64.RawURLEncoding.DecodeString(c.Challenge)
-	id := b64url(reg.AuthData.CredentialID)
-	cred := `{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` +
-		b64url(reg.ClientDataJSON()) + `","attestationObject":"` + b64url(reg.Object("none", forge.Stmt{})) + `"},"clientExtensionResults":{}}`
+	cred := string(forge.RegistrationJSON(reg, reg.Object("none", forge.Stmt{})).JSON())
 	var sum RegistrationSummary
 	wantException(t, "finish without UV", x.do("/webauthn/register/finish", `{"username":"u","credential":`+cred+`}`, &sum), webauthn.ExceptionCredentialNotSupported)
 	// A client may ask for more than the operator.

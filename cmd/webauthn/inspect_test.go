@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,10 +21,9 @@ func u2fAssertionJSON(hashed, ext string) string {
 	ad := (&forge.AuthData{RPIDHash: h[:], Flags: forge.FlagUP, SignCount: 9}).Bytes()
 	cdj := (&forge.ClientData{Type: "webauthn.get", Challenge: f.Bytes("c", 32), Origin: "https://example.org"}).JSON()
 	ch := sha256.Sum256(cdj)
-	b := base64.RawURLEncoding.EncodeToString
-	id := b(f.Bytes("key handle", 64))
-	return `{"id":"` + id + `","rawId":"` + id + `","type":"public-key","response":{"clientDataJSON":"` + b(cdj) +
-		`","authenticatorData":"` + b(ad) + `","signature":"` + b(key.Sign(ad, ch[:])) + `"},"clientExtensionResults":` + ext + `}`
+	r := forge.AssertionJSON(f.Bytes("key handle", 64), cdj, ad, key.Sign(ad, ch[:]))
+	r.Extensions = ext
+	return string(r.JSON())
 }
 
 // TestInspectRPIDHash: inspect names whose hash rpIdHash is, from -rpid and

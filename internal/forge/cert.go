@@ -48,6 +48,8 @@ type CertSpec struct {
 	NoBasicConstraints bool
 	KeyUsage           x509.KeyUsage
 	ExtKeyUsage        []x509.ExtKeyUsage
+	// DNSNames go into subjectAltName.
+	DNSNames []string
 	// Extensions are added verbatim (criticality as given).
 	Extensions []pkix.Extension
 	// Version, when 1 or 2, re-encodes the TBSCertificate with that version
@@ -96,6 +98,7 @@ func (f *Forge) Issue(label string, spec *CertSpec, key *Key, parent *Cert) *Cer
 		ExtKeyUsage:           spec.ExtKeyUsage,
 		BasicConstraintsValid: !spec.NoBasicConstraints,
 		IsCA:                  spec.CA,
+		DNSNames:              spec.DNSNames,
 		ExtraExtensions:       spec.Extensions,
 	}
 	if spec.CA {

@@ -78,16 +78,8 @@ func (r *Reader) ReadArrayStart() bool { return r.readByte('[') }
 // ReadArrayEnd consumes ']' if it comes next, and reports whether it did.
 func (r *Reader) ReadArrayEnd() bool { return r.readByte(']') }
 
-// ReadComma consumes the ',' between members or elements.
-//
-// The loop over an object is
-//
-//	for i := 0; !r.ReadObjectEnd(); i++ {
-//		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) || !keys.Add(k, esc) { fail }
-//		... read the value ...
-//	}
-//
-// which rejects "{,}", "{"a":1,}" and members without a separator.
+// ReadComma consumes the ',' between members or elements. Members reads
+// an object's separators and names.
 func (r *Reader) ReadComma() bool { return r.readByte(',') }
 
 // ReadKey reads a member name (see ReadString) and the ':' after it.
@@ -392,21 +384,13 @@ func skip(r *Reader, depth int) Code {
 		}
 		*r = (*r)[1:]
 		var keys Keys
-		for i := 0; !r.ReadObjectEnd(); i++ {
-			if i > 0 && !r.ReadComma() || !r.ReadKey(&raw, &esc) {
-				return CodeSyntax
-			}
-			if !keys.Add(raw, esc) {
-				if keys.Len() == MaxMembers {
-					return CodeTooManyMembers
-				}
-				return CodeDuplicateKey
-			}
+		m := Members{Keys: &keys}
+		for m.Next(r, &raw, &esc) {
 			if c := skip(r, depth+1); c != CodeOK {
 				return c
 			}
 		}
-		return CodeOK
+		return m.Code()
 	case KindArray:
 		if depth > MaxDepth {
 			return CodeTooDeep

@@ -213,10 +213,8 @@ func TestReaderObject(t *testing.T) {
 	if !r.ReadObjectStart() {
 		t.Fatal("ReadObjectStart")
 	}
-	for i := 0; !r.ReadObjectEnd(); i++ {
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) || !keys.Add(k, esc) {
-			t.Fatalf("member %d", i)
-		}
+	m := jsonx.Members{Keys: &keys}
+	for m.Next(&r, &k, &esc) {
 		seen = append(seen, string(k))
 		var ok bool
 		switch string(k) {
@@ -239,6 +237,9 @@ func TestReaderObject(t *testing.T) {
 		if !ok {
 			t.Fatalf("value of %q", k)
 		}
+	}
+	if m.Code() != jsonx.CodeOK {
+		t.Fatalf("members: code %d", m.Code())
 	}
 	if !r.End() || !r.Empty() || strings.Join(seen, ",") != "s,n,b,z,a,o" {
 		t.Fatalf("end: %q %v", r, seen)
@@ -277,10 +278,8 @@ func walk(doc, buf []byte) bool {
 	if !r.ReadObjectStart() {
 		return false
 	}
-	for i := 0; !r.ReadObjectEnd(); i++ {
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) || !keys.Add(k, esc) {
-			return false
-		}
+	m := jsonx.Members{Keys: &keys}
+	for m.Next(&r, &k, &esc) {
 		jsonx.StringEqual(k, esc, "origin")
 		if r.Peek() == jsonx.KindString {
 			if !r.ReadString(&v, &esc) {
@@ -294,7 +293,7 @@ func walk(doc, buf []byte) bool {
 			return false
 		}
 	}
-	return r.End()
+	return m.Code() == jsonx.CodeOK && r.End()
 }
 
 func TestAllocations(t *testing.T) {
@@ -352,23 +351,27 @@ func FuzzReader(f *testing.F) {
 		// Names of a top-level object decode as encoding/json decodes them.
 		r = jsonx.Reader(b)
 		if r.Peek() == jsonx.KindObject {
-			var m map[string]json.RawMessage
-			if err := json.Unmarshal(b, &m); err != nil {
+			var names map[string]json.RawMessage
+			if err := json.Unmarshal(b, &names); err != nil {
 				t.Fatal(err)
 			}
 			r.ReadObjectStart()
 			n := 0
-			for i := 0; !r.ReadObjectEnd(); i++ {
-				if i > 0 && !r.ReadComma() || !r.ReadKey(&raw, &esc) || !r.SkipValue(new([]byte)) {
+			var m jsonx.Members
+			for m.Next(&r, &raw, &esc) {
+				if !r.SkipValue(new([]byte)) {
 					t.Fatalf("re-reading %q failed", b)
 				}
-				if _, ok := m[string(jsonx.AppendUnescaped(nil, raw))]; !ok {
+				if _, ok := names[string(jsonx.AppendUnescaped(nil, raw))]; !ok {
 					t.Fatalf("name %q of %q not found by encoding/json", raw, b)
 				}
 				n++
 			}
-			if n != len(m) {
-				t.Fatalf("%d names, encoding/json %d", n, len(m))
+			if m.Code() != jsonx.CodeOK {
+				t.Fatalf("re-reading %q: code %d", b, m.Code())
+			}
+			if n != len(names) {
+				t.Fatalf("%d names, encoding/json %d", n, len(names))
 			}
 		}
 	})

@@ -180,10 +180,11 @@ func parseHeader(b []byte, h *Header) error {
 	if !r.ReadObjectStart() {
 		return ErrHeader
 	}
-	for i := 0; !r.ReadObjectEnd(); i++ {
-		var k []byte
-		var esc bool
-		if i > 0 && !r.ReadComma() || !r.ReadKey(&k, &esc) || !keys.Add(k, esc) || miscased(k, esc) {
+	var k []byte
+	var esc bool
+	m := jsonx.Members{Keys: &keys}
+	for m.Next(&r, &k, &esc) {
+		if miscased(k, esc) {
 			return ErrHeader
 		}
 		switch {
@@ -228,7 +229,7 @@ func parseHeader(b []byte, h *Header) error {
 		}
 	}
 	switch {
-	case !r.End() || !gotAlg:
+	case m.Code() != jsonx.CodeOK || !r.End() || !gotAlg:
 		return ErrHeader
 	case h.Alg == 0:
 		return ErrAlgorithm

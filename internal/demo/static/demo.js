@@ -19,13 +19,17 @@ async function post(path, bodyText) {
 }
 
 function formParams() {
-  return {
+  const p = {
     username: $("username").value,
     attestation: $("attestation").value,
     userVerification: $("userVerification").value,
     residentKey: $("residentKey").value,
     algorithms: [...document.querySelectorAll("input[name=alg]:checked")].map((c) => Number(c.value)),
   };
+  // Conditional create: register/begin asks for a registration that may
+  // have UP clear, and create() runs with mediation "conditional".
+  if ($("conditional") && $("conditional").checked) p.conditional = true;
+  return p;
 }
 
 // fillForm shows the parameters a scripted call passes, so that the page
@@ -152,7 +156,8 @@ async function ceremony(kind, params) {
   let cred;
   try {
     if (reg) {
-      cred = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(begin.body) });
+      const mediation = params.conditional ? { mediation: "conditional" } : {};
+      cred = await navigator.credentials.create({ ...mediation, publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(begin.body) });
     } else {
       cred = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(begin.body) });
     }

@@ -508,7 +508,13 @@ func (h *Handler) signInUser(ctx context.Context, name string) ([]byte, []webaut
 		return a.Handle, a.Credentials, nil
 	}
 	fake := webauthn.Credential{ID: h.derive(16, "fictitious credential", name), Transports: webauthn.TransportInternal | webauthn.TransportHybrid}
-	return h.derive(userHandleSize, "fictitious user handle", name), []webauthn.Credential{fake}, nil
+	return h.fictitiousHandle(name), []webauthn.Credential{fake}, nil
+}
+
+// fictitiousHandle is the user handle a sign-in for a name without an
+// account is bound to: stable per name, derived from Secret.
+func (h *Handler) fictitiousHandle(name string) []byte {
+	return h.derive(userHandleSize, "fictitious user handle", name)
 }
 
 // handleReader is implemented by a UserStore that answers the user handle
@@ -528,7 +534,7 @@ func (h *Handler) signInHandle(ctx context.Context, name string) ([]byte, error)
 	handle, err := hr.Handle(ctx, name)
 	switch {
 	case errors.Is(err, ErrUserNotFound):
-		return h.derive(userHandleSize, "fictitious user handle", name), nil
+		return h.fictitiousHandle(name), nil
 	case err != nil:
 		return nil, storeError("§7.2 step 6", err)
 	}

@@ -79,7 +79,13 @@ var ErrStatelessStore = errors.New("ceremony: the Lifecycle of a Stateless was c
 // the state in a server-side session and delete it from the session before
 // calling Complete, whatever Complete answers (a state in a client-side
 // cookie cannot be deleted: the client keeps a copy), or set Spent, which
-// records every state completed until it expires and refuses it after.
+// records every state completed successfully until it expires and refuses
+// it after. Only a completion whose response verified is recorded: unlike
+// the stateful path, a failed response does not spend the state (it can be
+// answered again with another response until it expires), so that
+// completions with junk responses cannot fill a bounded Spent and lock
+// everyone else out; Spent's bound must cover the successful ceremonies of
+// one Lifecycle.Timeout.
 //
 // Keys are rotated by putting a new key first: states sealed under the
 // keys after it still open until they expire (at most Lifecycle.Timeout),
@@ -119,6 +125,22 @@ type stateSlot struct {
 	start  bool       // a Start: Put is expected, Consume is not
 	put    *Challenge // Start: the challenge issued
 	sealed []byte     // Complete: the state handed back
+	opened *Challenge // Complete: the challenge the state held, once consumed
+}
+
+// spend records the state a Complete consumed in Spent, when set, after
+// the response verified: a response that fails verification spends nothing,
+// so junk completions cannot fill Spent (failed, it fails again on replay),
+// while of two concurrent completions of one state that both verify, Spend
+// lets exactly one through. step names the challenge lookup.
+func (s *Stateless) spend(ctx context.Context, slot *stateSlot, step string) error {
+	if s.Spent == nil || slot.opened == nil {
+		return nil
+	}
+	if err := s.Spent.Spend(ctx, slot.opened.Value, slot.opened.Expires, s.Lifecycle.RP.Now()); err != nil {
+		return storeError(step, err)
+	}
+	return nil
 }
 
 type stateSlotKey struct{}
@@ -173,7 +195,14 @@ func (s *Stateless) CompleteRegistration(ctx context.Context, state, user []byte
 		return err
 	}
 	slot := &stateSlot{s: s, sealed: state}
-	return s.Lifecycle.CompleteRegistration(context.WithValue(ctx, stateSlotKey{}, slot), user, clientID, response, out)
+	if err := s.Lifecycle.CompleteRegistration(context.WithValue(ctx, stateSlotKey{}, slot), user, clientID, response, out); err != nil {
+		return err
+	}
+	if err := s.spend(ctx, slot, "§7.1 step 8"); err != nil {
+		*out = webauthn.Registration{}
+		return err
+	}
+	return nil
 }
 
 // StartAuthentication is Lifecycle.StartAuthentication returning, beside
@@ -206,7 +235,14 @@ func (s *Stateless) CompleteAuthentication(ctx context.Context, state, user []by
 		return err
 	}
 	slot := &stateSlot{s: s, sealed: state}
-	return s.Lifecycle.CompleteAuthentication(context.WithValue(ctx, stateSlotKey{}, slot), user, clientID, response, lookup, out)
+	if err := s.Lifecycle.CompleteAuthentication(context.WithValue(ctx, stateSlotKey{}, slot), user, clientID, response, lookup, out); err != nil {
+		return err
+	}
+	if err := s.spend(ctx, slot, "§7.2 step 11"); err != nil {
+		*out = webauthn.Assertion{}
+		return err
+	}
+	return nil
 }
 
 // Put validates c and hands it to the Stateless of ctx, which seals it.
@@ -225,7 +261,8 @@ func (statelessStore) Put(ctx context.Context, c *Challenge, _ time.Time) error 
 // Consume opens the state of ctx and returns its challenge when k names it
 // (ceremony, user, challenge value) and it has not expired at now
 // (ErrNotFound otherwise), and it was issued to k.ClientID (ErrOtherClient
-// otherwise); then records it in Spent, when set.
+// otherwise). It is recorded in Spent only once the response verified
+// (Stateless.spend).
 func (statelessStore) Consume(ctx context.Context, k Key, now time.Time) (*Challenge, error) {
 	slot, _ := ctx.Value(stateSlotKey{}).(*stateSlot)
 	if slot == nil || slot.start {
@@ -242,11 +279,7 @@ func (statelessStore) Consume(ctx context.Context, k Key, now time.Time) (*Chall
 	if c.ClientID != k.ClientID {
 		return nil, ErrOtherClient
 	}
-	if slot.s.Spent != nil {
-		if err := slot.s.Spent.Spend(ctx, c.Value, c.Expires, now); err != nil {
-			return nil, err
-		}
-	}
+	slot.opened = c
 	return c, nil
 }
 

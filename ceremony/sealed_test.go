@@ -262,8 +262,10 @@ func TestStatelessKeyRotation(t *testing.T) {
 	}
 }
 
-// TestStatelessSpent: with Spent, a state completes once, and a failed
-// verification spends it as in the stateful path.
+// TestStatelessSpent: with Spent, a state completes once. A failed
+// verification spends nothing (unlike the stateful path, whose store
+// consumes the challenge first): junk completions cannot fill Spent, and a
+// failed response fails again on replay.
 func TestStatelessSpent(t *testing.T) {
 	ctx := context.Background()
 	x, s := newStateless(t)
@@ -277,7 +279,11 @@ func TestStatelessSpent(t *testing.T) {
 
 	o, state, _ := s.StartRegistration(ctx, alice, "c", &ceremony.RegistrationOptions{UserVerification: ceremony.UserVerificationRequired})
 	errtest.WantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "c", x.regResponse(t, o, "cred", forge.FlagUP), &reg), webauthn.ErrCredentialNotSupported)
-	errtest.WantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "c", x.regResponse(t, o, "cred", forge.FlagUP|forge.FlagUV), &reg), webauthn.ErrChallengeNotFound)
+	good := x.regResponse(t, o, "cred", forge.FlagUP|forge.FlagUV)
+	if err := s.CompleteRegistration(ctx, state, alice.ID, "c", good, &reg); err != nil {
+		t.Fatalf("a verified response after a failed one: %v", err)
+	}
+	errtest.WantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "c", good, &reg), webauthn.ErrChallengeNotFound)
 
 	// Of concurrent completions of one state, exactly one succeeds.
 	state, resp = startReg(t, x, s, "c", nil, forge.FlagUP|forge.FlagUV)
@@ -311,6 +317,29 @@ func TestStatelessSpent(t *testing.T) {
 		s.Spent = spentFunc(func(context.Context, []byte, time.Time, time.Time) error { return tc.err })
 		state, resp := startReg(t, x, s, "c", nil, forge.FlagUP|forge.FlagUV)
 		errtest.WantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "c", resp, &reg), tc.want)
+	}
+}
+
+// TestStatelessSpentNotFilledByJunk (security review F3): completions whose
+// response does not verify record nothing, so anyone issuing states and
+// answering them with junk cannot fill a bounded Spent and lock out every
+// other client.
+func TestStatelessSpentNotFilledByJunk(t *testing.T) {
+	ctx := context.Background()
+	x, s := newStateless(t)
+	s.Spent = &ceremony.MemSpent{Max: 4}
+	var reg webauthn.Registration
+	for i := range 16 {
+		o, state, err := s.StartRegistration(ctx, alice, "mallory-"+string(rune('a'+i)), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		junk := x.regResponse(t, o, "junk", forge.FlagUV) // UP clear: refused at §7.1 step 15
+		errtest.WantFault(t, s.CompleteRegistration(ctx, state, alice.ID, "mallory-"+string(rune('a'+i)), junk, &reg), webauthn.ErrCredentialNotSupported)
+	}
+	state, resp := startReg(t, x, s, "c", nil, forge.FlagUP|forge.FlagUV)
+	if err := s.CompleteRegistration(ctx, state, alice.ID, "c", resp, &reg); err != nil {
+		t.Fatalf("a genuine completion after junk ones: %v", err)
 	}
 }
 

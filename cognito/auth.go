@@ -183,9 +183,15 @@ func (s *Server) availableChallenges(ctx context.Context, p *pool, u *UserRecord
 
 // challenge answers a challenge with a new session for it.
 func (s *Server) challenge(p *pool, u *UserRecord, clientID, name string, params map[string]string, available []string) (any, error) {
+	return s.challengeSession(p, u, clientID, name, params, available, newUUID())
+}
+
+// challengeSession is challenge with the Session token's JTI given: the
+// WEB_AUTHN challenge's ceremony is bound to it (ceremonyClient).
+func (s *Server) challengeSession(p *pool, u *UserRecord, clientID, name string, params map[string]string, available []string, jti string) (any, error) {
 	now := s.now()
 	session, err := p.signer.sign(&claims{Iss: p.issuer, ClientID: clientID, Sub: u.Sub, Username: u.Username, TokenUse: useSession,
-		Stage: name, Iat: now.Unix(), Exp: now.Add(p.sessionValidity()).Unix(), JTI: newUUID()})
+		Stage: name, Iat: now.Unix(), Exp: now.Add(p.sessionValidity()).Unix(), JTI: jti})
 	if err != nil {
 		return nil, internalErr("signing the session", err)
 	}
@@ -337,7 +343,7 @@ func (s *Server) respondToAuthChallenge(ctx context.Context, r *http.Request, bo
 		if cred == "" {
 			return nil, missingParameter("CREDENTIAL")
 		}
-		if err := s.finishPasskeySignIn(ctx, p, u, in.ClientId, []byte(cred)); err != nil {
+		if err := s.finishPasskeySignIn(ctx, p, u, in.ClientId, c.JTI, []byte(cred)); err != nil {
 			return nil, err
 		}
 		return s.tokens(p, u, in.ClientId, true)

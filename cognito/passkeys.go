@@ -27,13 +27,16 @@ type ChallengeStore = ceremony.ChallengeStore
 
 func newMemChallenges() ChallengeStore { return &ceremony.MemStore{} }
 
-// ceremonyClient is the client ID a ceremony is bound to: the app client
-// and the user, hashed (ceremony.MaxClientIDSize bounds it). A challenge is
-// then completed only through the app client it was issued to
-// (WebAuthnClientMismatchException), and the challenge store's per-client
-// bound is per user of an app client, not shared by all its users.
-func ceremonyClient(appClient, sub string) string {
-	h := sha256.Sum256([]byte(appClient + "\x00" + sub))
+// ceremonyClient is the client ID a ceremony is bound to: the app client,
+// the user and, for a sign-in, the auth session (the JTI of the Session
+// token InitiateAuth returns), hashed (ceremony.MaxClientIDSize bounds it).
+// A challenge is then completed only through the app client and session it
+// was issued to (WebAuthnClientMismatchException), and the challenge
+// store's per-client bound is per session: anonymous InitiateAuth calls
+// naming a user cannot evict that user's own sign-in challenge.
+// Registrations, which need the user's access token, pass session "".
+func ceremonyClient(appClient, sub, session string) string {
+	h := sha256.Sum256([]byte(appClient + "\x00" + sub + "\x00" + session))
 	return base64.RawURLEncoding.EncodeToString(h[:])
 }
 
@@ -178,7 +181,7 @@ func (s *Server) startWebAuthnRegistration(ctx context.Context, r *http.Request,
 	if err != nil {
 		return nil, err
 	}
-	o, err := p.pk.lc.StartRegistration(ctx, ceremony.User{ID: []byte(u.Sub), Name: u.Username, DisplayName: u.Username}, ceremonyClient(c.ClientID, u.Sub),
+	o, err := p.pk.lc.StartRegistration(ctx, ceremony.User{ID: []byte(u.Sub), Name: u.Username, DisplayName: u.Username}, ceremonyClient(c.ClientID, u.Sub, ""),
 		&ceremony.RegistrationOptions{Credentials: libCredentials(recs), UserVerification: p.pk.userVerification(), ResidentKey: ceremony.ResidentKeyRequired})
 	if err != nil {
 		return nil, err
@@ -217,7 +220,7 @@ func (s *Server) completeWebAuthnRegistration(ctx context.Context, r *http.Reque
 		return nil, missing("credential")
 	}
 	var reg webauthn.Registration
-	if err := p.pk.lc.CompleteRegistration(ctx, []byte(u.Sub), ceremonyClient(c.ClientID, u.Sub), in.Credential, &reg); err != nil {
+	if err := p.pk.lc.CompleteRegistration(ctx, []byte(u.Sub), ceremonyClient(c.ClientID, u.Sub, ""), in.Credential, &reg); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -395,7 +398,8 @@ func (s *Server) startPasskeySignIn(ctx context.Context, p *pool, u *UserRecord,
 	if err != nil {
 		return nil, err
 	}
-	o, err := p.pk.lc.StartAuthentication(ctx, []byte(u.Sub), ceremonyClient(clientID, u.Sub),
+	jti := newUUID() // the Session token's, minted first: the challenge is bound to it
+	o, err := p.pk.lc.StartAuthentication(ctx, []byte(u.Sub), ceremonyClient(clientID, u.Sub, jti),
 		&ceremony.AuthenticationOptions{AllowCredentials: libCredentials(recs), UserVerification: p.pk.userVerification()})
 	if err != nil {
 		return nil, signInError(err)
@@ -404,7 +408,7 @@ func (s *Server) startPasskeySignIn(ctx context.Context, p *pool, u *UserRecord,
 	if err != nil {
 		return nil, internalErr("encoding the request options", err)
 	}
-	return s.challenge(p, u, clientID, challengeWebAuthn, map[string]string{"CREDENTIAL_REQUEST_OPTIONS": string(b)}, nil)
+	return s.challengeSession(p, u, clientID, challengeWebAuthn, map[string]string{"CREDENTIAL_REQUEST_OPTIONS": string(b)}, nil, jti)
 }
 
 // signInError maps a ceremony failure in a sign-in to the exceptions
@@ -426,8 +430,9 @@ func signInError(err error) error {
 
 // finishPasskeySignIn verifies the CREDENTIAL of a WEB_AUTHN challenge
 // (WebAuthn L3 §7.2) against u's stored passkey and records the new
-// counter and backup state atomically (recordSignIn).
-func (s *Server) finishPasskeySignIn(ctx context.Context, p *pool, u *UserRecord, clientID string, credential []byte) error {
+// counter and backup state atomically (recordSignIn). session is the JTI
+// of the verified Session token the challenge was issued with.
+func (s *Server) finishPasskeySignIn(ctx context.Context, p *pool, u *UserRecord, clientID, session string, credential []byte) error {
 	var rec *CredentialRecord
 	lookup := func(ctx context.Context, user, id []byte) (*webauthn.Credential, error) {
 		r, err := s.store.Credential(ctx, p.cfg.ID, id)
@@ -442,7 +447,7 @@ func (s *Server) finishPasskeySignIn(ctx context.Context, p *pool, u *UserRecord
 		return &c, nil
 	}
 	var as webauthn.Assertion
-	if err := p.pk.lc.CompleteAuthentication(ctx, []byte(u.Sub), ceremonyClient(clientID, u.Sub), credential, lookup, &as); err != nil {
+	if err := p.pk.lc.CompleteAuthentication(ctx, []byte(u.Sub), ceremonyClient(clientID, u.Sub, session), credential, lookup, &as); err != nil {
 		return signInError(err)
 	}
 	return signInError(recordSignIn(ctx, s.store, p.cfg.ID, rec.ID, rec.State,

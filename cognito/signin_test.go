@@ -153,3 +153,23 @@ func TestCounterRegression(t *testing.T) {
 		t.Fatalf("counter 8: %d %s", code, body)
 	}
 }
+
+// TestSignInNotEvictedByOthers (security review F4): anonymous InitiateAuth
+// calls naming a user, more than the challenge store's per-client bound,
+// do not evict that user's own sign-in challenge: each sign-in is bound to
+// its own auth session.
+func TestSignInNotEvictedByOthers(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.user(mainClient, "alice")
+	a := h.registerPasskey(tok)
+	mine := h.passkeyChallenge(mainClient, "alice")
+	for range 40 {
+		h.passkeyChallenge(mainClient, "alice") // the attacker's, with nothing but the name
+	}
+	opts := mine.ChallengeParameters["CREDENTIAL_REQUEST_OPTIONS"]
+	var out tokensOut
+	h.ok("RespondToAuthChallenge", respondWebAuthn(mainClient, "alice", mine.Session, a.assert(t, opts, ceremonyParams{origin: testOrigin}, 1)), &out)
+	if out.AuthenticationResult == nil {
+		t.Fatalf("sign-in after anonymous InitiateAuth calls: %+v", out)
+	}
+}

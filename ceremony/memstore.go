@@ -17,7 +17,12 @@ const DefaultMaxChallenges = 100_000
 // unconsumed) challenges one client may hold when MaxPerClient is 0. A
 // browser has one or two ceremonies open at a time (a few tabs); beyond the
 // bound the client's own earliest-expiring challenge makes room, so one
-// client can neither fill the store nor spend anyone else's quota.
+// client can neither fill the store nor spend anyone else's quota. A client
+// ID the caller mints for every new visitor (a session cookie) costs an
+// attacker nothing, though: many fresh clients together can still push
+// other clients' challenges out of a full store (earliest-expiring first),
+// which only a per-IP or per-network rate limit in front of the server
+// stops.
 const DefaultMaxPerClient = 16
 
 // MemStore is the in-memory ChallengeStore: single process, bounded, expiry by

@@ -168,6 +168,7 @@ type Handler struct {
 	opts   HandlerOptions
 	users  UserStore
 	secret []byte
+	decoy  []byte // COSE_Key of the fictitious credentials (fictitious.go)
 	log    *slog.Logger
 	mux    *http.ServeMux
 }
@@ -188,6 +189,7 @@ func NewHandler(rp *webauthn.RelyingParty, opts *HandlerOptions) *Handler {
 		h.secret = make([]byte, 32)
 		rand.Read(h.secret)
 	}
+	h.decoy = newDecoyKey()
 	h.log = h.opts.Logger
 	if h.log == nil {
 		h.log = slog.Default()
@@ -507,14 +509,7 @@ func (h *Handler) signInUser(ctx context.Context, name string) ([]byte, []webaut
 	if a != nil {
 		return a.Handle, a.Credentials, nil
 	}
-	fake := webauthn.Credential{ID: h.derive(16, "fictitious credential", name), Transports: webauthn.TransportInternal | webauthn.TransportHybrid}
-	return h.fictitiousHandle(name), []webauthn.Credential{fake}, nil
-}
-
-// fictitiousHandle is the user handle a sign-in for a name without an
-// account is bound to: stable per name, derived from Secret.
-func (h *Handler) fictitiousHandle(name string) []byte {
-	return h.derive(userHandleSize, "fictitious user handle", name)
+	return h.fictitiousHandle(name), h.fictitiousCredentials(name), nil
 }
 
 // handleReader is implemented by a UserStore that answers the user handle
@@ -562,6 +557,9 @@ func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) (any, erro
 	lookup := func(ctx context.Context, user, id []byte) (*webauthn.Credential, error) {
 		c, n, err := h.users.Credential(ctx, user, id)
 		if errors.Is(err, ErrUserNotFound) {
+			if f := h.fictitiousCredential(req.username, user, id); f != nil {
+				return f, nil // fails at §7.2 step 21, as a wrong signature does
+			}
 			unknown = id
 			return nil, nil
 		}

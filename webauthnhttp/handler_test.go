@@ -9,7 +9,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -125,14 +125,12 @@ func TestHandlerOptions(t *testing.T) {
 	}
 }
 
-// TestUsernameEnumeration (issue 13 item 7): login/begin for a name without an
-// account answers as for an account with one passkey (one stable
-// descriptor), so the answer does not tell which names exist (§14.6.2).
+// TestUsernameEnumeration (issue 13 item 7): login/begin for a name
+// without an account answers as for an account (§14.6.2): one or two stable
+// descriptors, of the lengths and transports real credentials have,
+// different for every name.
 func TestUsernameEnumeration(t *testing.T) {
 	h := testHandler(nil)
-	if err := h.Users().Create(context.Background(), "bob", []byte("bob-handle"), &webauthn.Credential{ID: bytes.Repeat([]byte{7}, 16), UserHandle: []byte("bob-handle"), Transports: webauthn.TransportInternal | webauthn.TransportHybrid}); err != nil {
-		t.Fatal(err)
-	}
 	begin := func(name string) ceremony.RequestOptionsJSON {
 		res := post(t, h, "/webauthn/login/begin", `{"username":"`+name+`"}`, nil)
 		var o ceremony.RequestOptionsJSON
@@ -141,17 +139,74 @@ func TestUsernameEnumeration(t *testing.T) {
 		}
 		return o
 	}
-	known, unknown, again := begin("bob"), begin("nobody"), begin("nobody")
-	if len(unknown.AllowCredentials) != len(known.AllowCredentials) ||
-		len(unknown.AllowCredentials[0].ID) != len(known.AllowCredentials[0].ID) ||
-		!slices.Equal(unknown.AllowCredentials[0].Transports, known.AllowCredentials[0].Transports) {
-		t.Fatalf("unknown name %+v, known %+v: distinguishable", unknown.AllowCredentials, known.AllowCredentials)
+	shapes := map[string]bool{}
+	for i := range 40 {
+		name := "nobody-" + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		o, again := begin(name), begin(name)
+		if n := len(o.AllowCredentials); n < 1 || n > 2 {
+			t.Fatalf("%s: %d descriptors", name, n)
+		}
+		for j, d := range o.AllowCredentials {
+			id, _ := base64.RawURLEncoding.DecodeString(d.ID)
+			if len(id) != 16 && len(id) != 32 && len(id) != 64 || len(d.Transports) == 0 || d.Type != "public-key" {
+				t.Fatalf("%s: descriptor %+v", name, d)
+			}
+			if again.AllowCredentials[j].ID != d.ID {
+				t.Fatalf("%s: the fictitious descriptors are not stable", name)
+			}
+			shapes[strconv.Itoa(len(o.AllowCredentials))+"/"+strconv.Itoa(len(id))] = true
+		}
 	}
-	if again.AllowCredentials[0].ID != unknown.AllowCredentials[0].ID {
-		t.Fatal("the fictitious descriptor is not stable")
+	if len(shapes) < 4 {
+		t.Fatalf("fictitious accounts all look alike: %v", shapes)
 	}
-	if other := begin("nobody-else"); other.AllowCredentials[0].ID == unknown.AllowCredentials[0].ID {
+	if begin("x").AllowCredentials[0].ID == begin("y").AllowCredentials[0].ID {
 		t.Fatal("fictitious descriptors of two names are equal")
+	}
+}
+
+// TestUsernameEnumerationAtFinish (security review F1): a login/finish
+// answering the first allowCredentials descriptor with a signature that
+// does not verify gets the same answer whether the name has an account or
+// not, for either BE flag, and no unknown-credential signal.
+func TestUsernameEnumerationAtFinish(t *testing.T) {
+	h := newHandlerFlow(t, nil).h
+	owner := flowOn(t, h, "owner")
+	wantException(t, "register", owner.register("owner"), "")
+	answer := func(name string, be bool) (int, string) {
+		x := flowOn(t, h, "attacker")
+		var o ceremony.RequestOptionsJSON
+		wantException(t, "begin", x.do("/webauthn/login/begin", `{"username":"`+name+`"}`, &o), "")
+		id, _ := base64.RawURLEncoding.DecodeString(o.AllowCredentials[0].ID)
+		chal, _ := base64.RawURLEncoding.DecodeString(o.Challenge)
+		flags := byte(forge.FlagUP)
+		if be {
+			flags |= forge.FlagBE
+		}
+		ad := (&forge.AuthData{RPID: "example.org", Flags: flags, SignCount: 1}).Bytes()
+		cdj := (&forge.ClientData{Type: "webauthn.get", Challenge: chal, Origin: "https://example.org"}).JSON()
+		hsh := sha256.Sum256(cdj)
+		sig := x.key.Sign(ad, hsh[:]) // not the account's key
+		body := `{"username":"` + name + `","credential":{"id":"` + b64url(id) + `","rawId":"` + b64url(id) + `","type":"public-key","response":{"clientDataJSON":"` +
+			b64url(cdj) + `","authenticatorData":"` + b64url(ad) + `","signature":"` + b64url(sig) + `"}}}`
+		res := post(t, h, "/webauthn/login/finish", body, x.cookies)
+		var raw bytes.Buffer
+		raw.ReadFrom(res.Body)
+		return res.StatusCode, raw.String()
+	}
+	for _, be := range []bool{false, true} {
+		ks, kb := answer("owner", be)
+		for _, name := range []string{"nobody", "someone-else"} {
+			us, ub := answer(name, be)
+			// The step differs only by what BE the stored record has,
+			// which is as unknown to the client for a real account.
+			if us != ks || !strings.Contains(ub, `"exception":"NotAuthorizedException"`) || strings.Contains(ub, "signal\":{") || strings.Contains(ub, `"signal":{`) {
+				t.Fatalf("BE %v: known name %d %s, unknown %s %d %s", be, ks, kb, name, us, ub)
+			}
+			if !strings.Contains(ub, `"step":"§7.2 step 21"`) && !strings.Contains(ub, `"step":"§7.2 step 19"`) {
+				t.Fatalf("BE %v: unknown name %s fails at %s", be, name, ub)
+			}
+		}
 	}
 }
 

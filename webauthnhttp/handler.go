@@ -362,10 +362,16 @@ func (h *Handler) userVerification(asked ceremony.UserVerification) ceremony.Use
 		}
 		return 0
 	}
-	if rank(asked) > rank(h.opts.UserVerification) {
+	// Unset, the operator's floor is "preferred" (RelyingParty.
+	// RequireUserVerification raises it to "required" in the Lifecycle).
+	floor := h.opts.UserVerification
+	if floor == 0 {
+		floor = ceremony.UserVerificationPreferred
+	}
+	if rank(asked) > rank(floor) {
 		return asked
 	}
-	return h.opts.UserVerification
+	return floor
 }
 
 func (h *Handler) registerBegin(w http.ResponseWriter, r *http.Request) (any, error) {

@@ -127,6 +127,13 @@ func TestUVDowngrade(t *testing.T) {
 	cred := string(forge.RegistrationJSON(reg, reg.Object("none", forge.Stmt{})).JSON())
 	var sum RegistrationSummary
 	wantException(t, "finish without UV", x.do("/webauthn/register/finish", `{"username":"u","credential":`+cred+`}`, &sum), webauthn.ExceptionCredentialNotSupported)
+	// With the operator's setting unset the floor is "preferred": a client
+	// cannot lower it to "discouraged".
+	x = newHandlerFlow(t, nil)
+	wantException(t, "begin", x.do("/webauthn/login/begin", `{"userVerification":"discouraged"}`, &o), "")
+	if o.UserVerification != ceremony.UserVerificationPreferred {
+		t.Fatalf("login options ask for %v, want preferred", o.UserVerification)
+	}
 	// A client may ask for more than the operator.
 	x = newHandlerFlow(t, &HandlerOptions{UserVerification: ceremony.UserVerificationDiscouraged})
 	wantException(t, "begin", x.do("/webauthn/login/begin", `{"userVerification":"required"}`, &o), "")

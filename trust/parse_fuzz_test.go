@@ -3,14 +3,10 @@ package trust
 import (
 	"bytes"
 	"crypto/x509"
-	"encoding/pem"
 	"math/big"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
-	fxcbor "github.com/fxamacker/cbor/v2"
 	"github.com/passkeykit/webauthn/internal/testenv"
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
@@ -21,43 +17,7 @@ import (
 // trust anchors, and the embedded roots; plus one with a negative serial.
 func certificateSeeds(tb testing.TB) [][]byte {
 	tb.Helper()
-	var out [][]byte
-	addPEM := func(b []byte) {
-		for blk, rest := pem.Decode(b); blk != nil; blk, rest = pem.Decode(rest) {
-			out = append(out, blk.Bytes)
-		}
-	}
-	for _, dir := range []string{testenv.VectorsDir(tb), filepath.Join(testenv.TestdataDir(), "vectors")} {
-		for _, v := range testenv.LoadVectors(tb, dir) {
-			var obj struct {
-				AttStmt fxcbor.RawMessage `cbor:"attStmt"`
-			}
-			var stmt struct {
-				X5C [][]byte `cbor:"x5c"`
-			}
-			if fxcbor.Unmarshal(v.AttestationObject(), &obj) == nil && fxcbor.Unmarshal(obj.AttStmt, &stmt) == nil {
-				out = append(out, stmt.X5C...)
-			}
-			pems, err := v.AnchorPEMs()
-			if err != nil {
-				tb.Fatal(err)
-			}
-			for _, p := range pems {
-				addPEM(p)
-			}
-		}
-	}
-	roots, err := filepath.Glob(filepath.Join(testenv.RepoRoot(), "trust", "roots", "*.pem"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, r := range roots {
-		b, err := os.ReadFile(r)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		addPEM(b)
-	}
+	out := testenv.Certificates(tb)
 	// A negative serial: crypto/x509 refuses it, ParseCertificate does not.
 	neg := bytes.Clone(mk(tb, "negative serial", false, nil, func(c *x509.Certificate) { c.SerialNumber = big.NewInt(0x0102) }).cert.Raw)
 	off, _, _, ok := serialContent(neg)

@@ -4,13 +4,9 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/x509"
-	"encoding/pem"
 	"math/big"
-	"os"
-	"path/filepath"
 	"testing"
 
-	fxcbor "github.com/fxamacker/cbor/v2"
 	"github.com/passkeykit/webauthn/internal/testenv"
 	"github.com/passkeykit/webauthn/internal/x509lite"
 	"github.com/passkeykit/webauthn/internal/x509lite/x509sig"
@@ -24,43 +20,7 @@ import (
 // copy of the first one with its serial made negative.
 func seeds(tb testing.TB) [][]byte {
 	tb.Helper()
-	var out [][]byte
-	addPEM := func(b []byte) {
-		for blk, rest := pem.Decode(b); blk != nil; blk, rest = pem.Decode(rest) {
-			out = append(out, blk.Bytes)
-		}
-	}
-	for _, dir := range []string{testenv.VectorsDir(tb), filepath.Join(testenv.TestdataDir(), "vectors")} {
-		for _, v := range testenv.LoadVectors(tb, dir) {
-			var obj struct {
-				AttStmt fxcbor.RawMessage `cbor:"attStmt"`
-			}
-			var stmt struct {
-				X5C [][]byte `cbor:"x5c"`
-			}
-			if fxcbor.Unmarshal(v.AttestationObject(), &obj) == nil && fxcbor.Unmarshal(obj.AttStmt, &stmt) == nil {
-				out = append(out, stmt.X5C...)
-			}
-			pems, err := v.AnchorPEMs()
-			if err != nil {
-				tb.Fatal(err)
-			}
-			for _, p := range pems {
-				addPEM(p)
-			}
-		}
-	}
-	roots, err := filepath.Glob(filepath.Join(testenv.RepoRoot(), "trust", "roots", "*.pem"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, r := range roots {
-		b, err := os.ReadFile(r)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		addPEM(b)
-	}
+	out := testenv.Certificates(tb)
 	if len(out) < 20 {
 		tb.Fatalf("only %d certificates in the vectors", len(out))
 	}

@@ -374,6 +374,17 @@ func (h *Handler) userVerification(asked ceremony.UserVerification) ceremony.Use
 	return floor
 }
 
+// readFinish reads a finish request and the client's session, which the
+// begin set: without one, no challenge can be this client's.
+func (h *Handler) readFinish(r *http.Request) (*finishRequest, string, error) {
+	var req finishRequest
+	if err := decode(r, parseFinishRequest, &req); err != nil {
+		return nil, "", err
+	}
+	sid, err := h.session(nil, r, false)
+	return &req, sid, err
+}
+
 func (h *Handler) registerBegin(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req beginRequest
 	if err := decode(r, parseBeginRequest, &req); err != nil {
@@ -418,11 +429,7 @@ func (h *Handler) registerBegin(w http.ResponseWriter, r *http.Request) (any, er
 }
 
 func (h *Handler) registerFinish(w http.ResponseWriter, r *http.Request) (any, error) {
-	var req finishRequest
-	if err := decode(r, parseFinishRequest, &req); err != nil {
-		return nil, err
-	}
-	sid, err := h.session(nil, r, false)
+	req, sid, err := h.readFinish(r)
 	if err != nil {
 		return nil, err
 	}
@@ -543,11 +550,7 @@ func (h *Handler) signInHandle(ctx context.Context, name string) ([]byte, error)
 }
 
 func (h *Handler) loginFinish(w http.ResponseWriter, r *http.Request) (any, error) {
-	var req finishRequest
-	if err := decode(r, parseFinishRequest, &req); err != nil {
-		return nil, err
-	}
-	sid, err := h.session(nil, r, false)
+	req, sid, err := h.readFinish(r)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package mds
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -124,9 +125,17 @@ func TestLoadConvenienceRejects(t *testing.T) {
 			return signJWS(t, obj{"alg": "ES256", "x5c": x5c(wrongName, p.inter)}, mustJSON(t, good), wrongName.key)
 		}, func(o *LoadOptions) { o.Signer = "evil.example" }, nil},
 		{"bad signature", func() []byte {
+			// Flip a bit of the decoded signature, not of its text: a
+			// flipped character may leave non-zero unused bits, which is a
+			// syntax error, not a bad signature.
 			b := p.signBLOB(t, good)
-			b[len(b)-2] ^= 1
-			return b
+			i := bytes.LastIndexByte(b, '.')
+			sig, err := base64.RawURLEncoding.DecodeString(string(b[i+1:]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sig[len(sig)/2] ^= 1
+			return append(b[:i+1:i+1], base64.RawURLEncoding.EncodeToString(sig)...)
 		}, nil, ErrSignature},
 		{"rollback", func() []byte { return p.signBLOB(t, good) }, func(o *LoadOptions) { o.MinNo = 8 }, ErrRollback},
 		{"stale rejected", func() []byte { return p.signBLOB(t, convPayload(7, "2026-01-01", nil)) }, func(o *LoadOptions) { o.RejectStale = true }, ErrStale},

@@ -331,16 +331,25 @@ func (h *ConformanceHandler) attestationOptions(w http.ResponseWriter, r *http.R
 	return &creationOptionsResponse{ServerResponse: serverOK, CreationOptionsJSON: o, Extensions: ext}, nil
 }
 
+// readResult reads a result request: the credential, the client's session
+// (set by the options request) and what that session's options request
+// left pending, if anything.
+func (h *ConformanceHandler) readResult(r *http.Request) (body []byte, sid string, p conformancePending, ok bool, err error) {
+	if body, err = readCredential(r); err != nil {
+		return nil, "", p, false, err
+	}
+	if sid, err = h.base.session(nil, r, false); err != nil {
+		return nil, "", p, false, err
+	}
+	p, ok = h.recall(sid)
+	return body, sid, p, ok, nil
+}
+
 func (h *ConformanceHandler) attestationResult(w http.ResponseWriter, r *http.Request) (any, error) {
-	body, err := readCredential(r)
+	body, sid, p, ok, err := h.readResult(r)
 	if err != nil {
 		return nil, err
 	}
-	sid, err := h.base.session(nil, r, false)
-	if err != nil {
-		return nil, err
-	}
-	p, ok := h.recall(sid)
 	if !ok || !p.hasReg {
 		return nil, webauthn.NewError(webauthn.ErrChallengeNotFound, "§7.1 step 8", "this session started no registration", nil)
 	}
@@ -400,15 +409,10 @@ func (h *ConformanceHandler) assertionOptions(w http.ResponseWriter, r *http.Req
 }
 
 func (h *ConformanceHandler) assertionResult(w http.ResponseWriter, r *http.Request) (any, error) {
-	body, err := readCredential(r)
+	body, sid, p, ok, err := h.readResult(r)
 	if err != nil {
 		return nil, err
 	}
-	sid, err := h.base.session(nil, r, false)
-	if err != nil {
-		return nil, err
-	}
-	p, ok := h.recall(sid)
 	if !ok || !p.hasAuthReq {
 		return nil, webauthn.NewError(webauthn.ErrChallengeNotFound, "§7.2 step 11", "this session started no authentication", nil)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/clientdata"
 	"github.com/passkeykit/webauthn/cose"
+	"github.com/passkeykit/webauthn/trust"
 )
 
 // Registration is the outcome of a successful registration ceremony: what the
@@ -49,9 +50,11 @@ type Registration struct {
 	// Format is the attestation statement format, Type the attestation type.
 	Format attestation.Format
 	Type   attestation.Type
-	// TrustPath is the attestation certificate chain, leaf first; nil for
-	// self and none attestation.
-	TrustPath []*x509.Certificate
+	// TrustPath is the attestation certificate chain, leaf first, as DER
+	// (views into AttestationObject, or for android-safetynet into the
+	// decoded JWS header); nil for self and none attestation.
+	// TrustPathCertificates parses it with crypto/x509.
+	TrustPath [][]byte
 	// Judged reports whether the chain was verified against an anchor from
 	// AttestationPolicy.Anchors; Anchor is that anchor.
 	Judged bool
@@ -91,8 +94,30 @@ func (r *Registration) Clone() *Registration {
 	c.AuthData = bytes.Clone(r.AuthData)
 	c.ClientDataJSON = bytes.Clone(r.ClientDataJSON)
 	c.AttestationObject = bytes.Clone(r.AttestationObject)
-	c.TrustPath = append([]*x509.Certificate(nil), r.TrustPath...)
+	c.TrustPath = nil
+	for _, der := range r.TrustPath {
+		c.TrustPath = append(c.TrustPath, bytes.Clone(der))
+	}
 	return &c
+}
+
+// TrustPathCertificates parses TrustPath with crypto/x509 (through
+// trust.ParseCertificate, which accepts what the verifier accepted): for
+// callers that want the attestation certificates' other fields. The
+// verification itself read them without crypto/x509.
+func (r *Registration) TrustPathCertificates() ([]*x509.Certificate, error) {
+	if len(r.TrustPath) == 0 {
+		return nil, nil
+	}
+	certs := make([]*x509.Certificate, len(r.TrustPath))
+	for i, der := range r.TrustPath {
+		c, err := trust.ParseCertificate(der)
+		if err != nil {
+			return nil, err
+		}
+		certs[i] = c
+	}
+	return certs, nil
 }
 
 // Record returns the credential record to store for this registration

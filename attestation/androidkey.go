@@ -2,12 +2,12 @@ package attestation
 
 import (
 	"crypto/subtle"
-	"encoding/asn1"
 	"errors"
 
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/cose/cosesig"
 	"github.com/passkeykit/webauthn/internal/androidkey"
+	"github.com/passkeykit/webauthn/trust"
 )
 
 // Causes of android-key failures, wrapped in *Error beside the class sentinel.
@@ -21,9 +21,6 @@ var (
 	ErrAndroidKeyPurpose         = errors.New("attestation: android-key purpose lacks KM_PURPOSE_SIGN in the enforced list")
 	ErrAndroidKeyLeafKey         = errors.New("attestation: android-key leaf certificate key is not the credential public key")
 )
-
-// oidAndroidKeyDescription is the Android key attestation extension.
-var oidAndroidKeyDescription = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 11129, 2, 1, 17}
 
 // verifyAndroidKey is the android-key verification procedure (§8.4). It
 // rejects a statement other than {alg, sig, x5c}; a sig that the leaf
@@ -44,29 +41,25 @@ func verifyAndroidKey(in *Input, s Statement, out *Result) error {
 	if err := readAndroidKey(s, &alg, &sig, &x5c); err != nil {
 		return err
 	}
-	certs, err := parseX5C(in, f, "§8.4 step 2", x5c)
+	var chain trust.Chain
+	if err := parseX5C(f, "§8.4 step 2", x5c, &chain); err != nil {
+		return err
+	}
+	pub, err := leafKey(in, f, "§8.4 step 2", &chain)
 	if err != nil {
 		return err
 	}
-	leaf := certs[0]
 	// Step 2: sig over authenticatorData||clientDataHash with the leaf key.
-	if err := cosesig.VerifyPublicKey(alg, leaf.PublicKey, sig, in.Object.AuthData, in.ClientDataHash); err != nil {
+	if err := cosesig.VerifyPublicKey(alg, pub, sig, in.Object.AuthData, in.ClientDataHash); err != nil {
 		return fail(f, "§8.4 step 2", sigKind(err), err)
 	}
 	// Step 3: the leaf key is the credential public key.
-	if in.CredentialKey == nil || !cosesig.Equal(in.CredentialKey, leaf.PublicKey) {
+	if in.CredentialKey == nil || !cosesig.Equal(in.CredentialKey, pub) {
 		return fail(f, "§8.4 step 3", ErrKeyMismatch, ErrAndroidKeyLeafKey)
 	}
-	// Steps 4-5: the key description extension.
-	var ext []byte
-	for i := range leaf.Extensions {
-		if leaf.Extensions[i].Id.Equal(oidAndroidKeyDescription) {
-			if ext != nil {
-				return fail(f, "§8.4 step 4", ErrCertificate, ErrAndroidKeyNoExtension)
-			}
-			ext = leaf.Extensions[i].Value
-		}
-	}
+	// Steps 4-5: the key description extension (the reader refuses a
+	// duplicate extension).
+	ext := chain.Certificate(0).AndroidKeyDescription
 	if ext == nil {
 		return fail(f, "§8.4 step 4", ErrCertificate, ErrAndroidKeyNoExtension)
 	}
@@ -75,7 +68,7 @@ func verifyAndroidKey(in *Input, s Statement, out *Result) error {
 	if err := checkKeyDescription(ext, in.ClientDataHash, allowSW, &kd); err != nil {
 		return err
 	}
-	if err := judgeChain(in, f, "§8.4 step 6", certs, nil, out); err != nil {
+	if err := judgeChain(in, f, "§8.4 step 6", &chain, nil, out); err != nil {
 		return err
 	}
 	out.Type = TypeBasic

@@ -2,11 +2,11 @@ package attestation
 
 import (
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 
 	"github.com/passkeykit/webauthn/cose/cosesig"
+	"github.com/passkeykit/webauthn/internal/x509lite"
 	"github.com/passkeykit/webauthn/trust"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
@@ -45,8 +45,8 @@ func verifyApple(in *Input, s Statement, out *Result) error {
 	if err != nil {
 		return fail(f, "§8.8 step 1", ErrInvalidStatement, err)
 	}
-	chain, err := parseX5C(in, f, "§8.8 step 1", certs)
-	if err != nil {
+	var chain trust.Chain
+	if err := parseX5C(f, "§8.8 step 1", certs, &chain); err != nil {
 		return err
 	}
 	var nonce [sha256.Size]byte
@@ -54,17 +54,21 @@ func verifyApple(in *Input, s Statement, out *Result) error {
 	h.Write(in.AuthData.Raw)
 	h.Write(in.ClientDataHash)
 	h.Sum(nonce[:0])
-	if err := checkAppleNonce(chain[0], &nonce); err != nil {
+	if err := checkAppleNonce(chain.Certificate(0), &nonce); err != nil {
 		kind := ErrCertificate
 		if err == errAppleNonce {
 			kind = ErrNonceMismatch
 		}
 		return fail(f, "§8.8 step 4", kind, err)
 	}
-	if in.CredentialKey == nil || !cosesig.Equal(in.CredentialKey, chain[0].PublicKey) {
+	pub, err := leafKey(in, f, "§8.8 step 5", &chain)
+	if err != nil {
+		return err
+	}
+	if in.CredentialKey == nil || !cosesig.Equal(in.CredentialKey, pub) {
 		return fail(f, "§8.8 step 5", ErrKeyMismatch, errAppleKey)
 	}
-	if err := judgeChain(in, f, "§8.8 step 6", chain, appleChainOptions, out); err != nil {
+	if err := judgeChain(in, f, "§8.8 step 6", &chain, appleChainOptions, out); err != nil {
 		return err
 	}
 	out.Type = TypeAnonCA
@@ -103,24 +107,20 @@ func appleSyntax(s Statement) (Certs, error) {
 // the nonce it carries, SEQUENCE { [1] EXPLICIT OCTET STRING }, with nonce
 // (§8.8 step 4). It rejects a missing extension, any other shape, trailing
 // bytes at any level, and a nonce that differs. It does not allocate.
-func checkAppleNonce(c *x509.Certificate, nonce *[sha256.Size]byte) error {
-	for i := range c.Extensions {
-		e := &c.Extensions[i]
-		if !e.Id.Equal(oidAppleNonce) {
-			continue
-		}
-		v := cryptobyte.String(e.Value)
-		var seq, explicit, got cryptobyte.String
-		if !v.ReadASN1(&seq, cbasn1.SEQUENCE) || !v.Empty() ||
-			!seq.ReadASN1(&explicit, cbasn1.Tag(1).Constructed().ContextSpecific()) || !seq.Empty() ||
-			!explicit.ReadASN1(&got, cbasn1.OCTET_STRING) || !explicit.Empty() ||
-			len(got) != len(nonce) {
-			return errAppleBadNonceExt
-		}
-		if string(got) != string(nonce[:]) {
-			return errAppleNonce
-		}
-		return nil
+func checkAppleNonce(c *x509lite.Certificate, nonce *[sha256.Size]byte) error {
+	if c.AppleNonce == nil {
+		return errAppleNoNonce
 	}
-	return errAppleNoNonce
+	v := cryptobyte.String(c.AppleNonce)
+	var seq, explicit, got cryptobyte.String
+	if !v.ReadASN1(&seq, cbasn1.SEQUENCE) || !v.Empty() ||
+		!seq.ReadASN1(&explicit, cbasn1.Tag(1).Constructed().ContextSpecific()) || !seq.Empty() ||
+		!explicit.ReadASN1(&got, cbasn1.OCTET_STRING) || !explicit.Empty() ||
+		len(got) != len(nonce) {
+		return errAppleBadNonceExt
+	}
+	if string(got) != string(nonce[:]) {
+		return errAppleNonce
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/internal/forge"
+	"github.com/passkeykit/webauthn/internal/x509lite"
 	"github.com/passkeykit/webauthn/trust"
 )
 
@@ -102,7 +103,11 @@ func TestAppleAllocations(t *testing.T) {
 		if _, err := appleSyntax(c.obj.AttStmt); err != nil {
 			t.Fatal(err)
 		}
-		if err := checkAppleNonce(cert.Cert, &nonce); err != nil {
+		var lc x509lite.Certificate
+		if err := x509lite.Parse(cert.Cert.Raw, &lc); err != nil {
+			t.Fatal(err)
+		}
+		if err := checkAppleNonce(&lc, &nonce); err != nil {
 			t.Fatal(err)
 		}
 	})

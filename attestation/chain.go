@@ -1,44 +1,47 @@
 package attestation
 
 import (
+	"crypto"
 	"crypto/sha1"
-	"crypto/x509"
 	"errors"
 
 	"github.com/passkeykit/webauthn/trust"
 )
 
-// parseX5C parses the x5c certificates, leaf first, once per call: through the
-// verifier's cache, so a batch attestation certificate seen before is not parsed
-// again. More than trust.MaxChainLen certificates are rejected before any is parsed.
-func parseX5C(in *Input, f Format, step string, it Certs) ([]*x509.Certificate, error) {
+// parseX5C reads the x5c certificates, leaf first, into ch: once per call,
+// without copies (trust.Chain). More than trust.MaxChainLen certificates are
+// rejected before any is read.
+func parseX5C(f Format, step string, it Certs, ch *trust.Chain) error {
 	if it.Len() > trust.MaxChainLen {
-		return nil, fail(f, step, ErrCertificate, trust.ErrChainTooLong)
+		return fail(f, step, ErrCertificate, trust.ErrChainTooLong)
 	}
-	v := in.Options.verifier()
-	certs := make([]*x509.Certificate, 0, it.Len())
 	var der []byte
 	for it.Next(&der) {
-		var c *x509.Certificate
-		var err error
-		if v.Cache != nil {
-			c, err = v.Cache.ParseCertificate(der)
-		} else {
-			c, err = trust.ParseCertificate(der)
+		if err := ch.Append(der); err != nil {
+			return fail(f, step, ErrCertificate, err)
 		}
-		if err != nil {
-			return nil, fail(f, step, ErrCertificate, err)
-		}
-		certs = append(certs, c)
 	}
-	return certs, nil
+	if ch.Len() == 0 {
+		return fail(f, step, ErrCertificate, trust.ErrEmptyChain)
+	}
+	return nil
 }
 
-// judgeChain verifies certs (leaf first) at in.Time (§7.1 steps 23-24): against
+// leafKey returns the public key of ch's leaf, through the verifier's key
+// cache.
+func leafKey(in *Input, f Format, step string, ch *trust.Chain) (crypto.PublicKey, error) {
+	k, err := in.Options.verifier().PublicKey(ch, 0)
+	if err != nil {
+		return nil, fail(f, step, ErrCertificate, err)
+	}
+	return k, nil
+}
+
+// judgeChain verifies ch (leaf first) at in.Time (§7.1 steps 23-24): against
 // the anchors Options.Anchors supplies for the format and AAGUID when there are
 // any (out.Judged), and otherwise every link's signature and validity only.
-// Anchors never come from x5c.
-func judgeChain(in *Input, f Format, step string, certs []*x509.Certificate, opts *trust.ChainOptions, out *Result) error {
+// Anchors never come from x5c. out.TrustPath is set to the chain's DER.
+func judgeChain(in *Input, f Format, step string, ch *trust.Chain, opts *trust.ChainOptions, out *Result) error {
 	v := in.Options.verifier()
 	var pool *trust.Pool
 	if in.Options != nil && in.Options.Anchors != nil {
@@ -46,10 +49,10 @@ func judgeChain(in *Input, f Format, step string, certs []*x509.Certificate, opt
 		if in.AuthData != nil {
 			q.AAGUID = in.AuthData.AAGUID
 		}
-		var keyID [sha1.Size]byte
-		if trust.KeyID(certs[0], &keyID) {
-			q.KeyID = keyID[:]
-		}
+		// The key identifier of the attestation certificate (FIDO MDS
+		// attestationCertificateKeyIdentifiers): SHA-1 of its subjectPublicKey.
+		keyID := sha1.Sum(ch.Certificate(0).PublicKeyBytes)
+		q.KeyID = keyID[:]
 		var err error
 		if pool, err = in.Options.Anchors.Anchors(&q); err != nil {
 			if errors.Is(err, trust.ErrRejected) {
@@ -61,14 +64,18 @@ func judgeChain(in *Input, f Format, step string, certs []*x509.Certificate, opt
 	var res trust.Result
 	var err error
 	if pool != nil && pool.Len() > 0 {
-		res, err = v.Verify(certs, pool, in.Time, opts)
+		res, err = v.VerifyChain(ch, pool, in.Time, opts)
 	} else {
-		res, err = v.VerifySignatures(certs, in.Time, opts)
+		res, err = v.VerifyChainSignatures(ch, in.Time, opts)
 	}
 	if err != nil {
 		return fail(f, step, ErrUntrusted, err)
 	}
-	out.TrustPath = certs
+	path := make([][]byte, ch.Len())
+	for i := range path {
+		path[i] = ch.DER(i)
+	}
+	out.TrustPath = path
 	out.Judged = res.Judged
 	out.Anchor = res.Anchor
 	return nil

@@ -1,12 +1,12 @@
 package attestation
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"errors"
 
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/cose/cosesig"
+	"github.com/passkeykit/webauthn/internal/x509lite"
+	"github.com/passkeykit/webauthn/trust"
 )
 
 // Causes of fido-u2f failures.
@@ -40,13 +40,16 @@ func verifyFIDOU2F(in *Input, s Statement, out *Result) error {
 	if certs.Len() != 1 {
 		return fail(f, "§8.6 step 2", ErrInvalidStatement, errU2FCertCount)
 	}
-	chain, err := parseX5C(in, f, "§8.6 step 2", certs)
-	if err != nil {
+	var chain trust.Chain
+	if err := parseX5C(f, "§8.6 step 2", certs, &chain); err != nil {
 		return err
 	}
-	pub, ok := chain[0].PublicKey.(*ecdsa.PublicKey)
-	if !ok || pub.Curve != elliptic.P256() {
+	if chain.Certificate(0).PublicKeyAlgorithm != x509lite.ECDSAP256 {
 		return fail(f, "§8.6 step 2", ErrCertificate, errU2FCertKey)
+	}
+	pub, err := leafKey(in, f, "§8.6 step 2", &chain)
+	if err != nil {
+		return err
 	}
 	k := in.CredentialKey
 	if k == nil || k.Type != cose.EC2 || k.Curve != cose.P256 || len(k.X) != u2fCoordLen || len(k.Y) != u2fCoordLen {
@@ -57,7 +60,7 @@ func verifyFIDOU2F(in *Input, s Statement, out *Result) error {
 		u2fReserved[:], ad.RPIDHash, in.ClientDataHash, ad.CredentialID, u2fUncompressed[:], k.X, k.Y); err != nil {
 		return fail(f, "§8.6 step 6", sigKind(err), err)
 	}
-	if err := judgeChain(in, f, "§8.6 step 7", chain, nil, out); err != nil {
+	if err := judgeChain(in, f, "§8.6 step 7", &chain, nil, out); err != nil {
 		return err
 	}
 	out.Type = TypeBasic

@@ -1,13 +1,14 @@
 package attestation
 
 import (
-	"crypto/x509"
-	"encoding/asn1"
+	"bytes"
 	"errors"
 
 	"github.com/passkeykit/webauthn/authdata"
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/cose/cosesig"
+	"github.com/passkeykit/webauthn/internal/x509lite"
+	"github.com/passkeykit/webauthn/trust"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -28,9 +29,6 @@ var (
 	errAAGUIDMalformed = errors.New("attestation: id-fido-gen-ce-aaguid extension is not an OCTET STRING of 16 bytes")
 	errAAGUIDMismatch  = errors.New("attestation: id-fido-gen-ce-aaguid extension differs from the authenticator data AAGUID")
 )
-
-// oidFIDOGenCeAAGUID is id-fido-gen-ce-aaguid (§8.2.1).
-var oidFIDOGenCeAAGUID = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 45724, 1, 1, 4}
 
 // packedOU is the literal subject OU of a packed attestation certificate (§8.2.1).
 const packedOU = "Authenticator Attestation"
@@ -65,12 +63,16 @@ func verifyPacked(in *Input, s Statement, out *Result) error {
 	if !hasX5C {
 		return verifyPackedSelf(in, alg, sig, out)
 	}
-	chain, err := parseX5C(in, f, "§8.2 step 2", certs)
+	var chain trust.Chain
+	if err := parseX5C(f, "§8.2 step 2", certs, &chain); err != nil {
+		return err
+	}
+	leaf := chain.Certificate(0)
+	pub, err := leafKey(in, f, "§8.2 step 2", &chain)
 	if err != nil {
 		return err
 	}
-	leaf := chain[0]
-	if err := cosesig.VerifyPublicKey(cose.Algorithm(alg), leaf.PublicKey, sig, in.AuthData.Raw, in.ClientDataHash); err != nil {
+	if err := cosesig.VerifyPublicKey(cose.Algorithm(alg), pub, sig, in.AuthData.Raw, in.ClientDataHash); err != nil {
 		return fail(f, "§8.2 step 2 (sig)", sigKind(err), err)
 	}
 	if err := checkPackedLeaf(leaf); err != nil {
@@ -79,7 +81,7 @@ func verifyPacked(in *Input, s Statement, out *Result) error {
 	if err := checkAAGUIDExtension(leaf, &in.AuthData.AAGUID); err != nil {
 		return fail(f, "§8.2 step 2 (aaguid)", ErrCertificate, err)
 	}
-	if err := judgeChain(in, f, "§8.2 step 2 (chain)", chain, nil, out); err != nil {
+	if err := judgeChain(in, f, "§8.2 step 2 (chain)", &chain, nil, out); err != nil {
 		return err
 	}
 	out.Type = TypeBasic
@@ -131,58 +133,92 @@ func verifyPackedSelf(in *Input, alg int64, sig []byte, out *Result) error {
 // §8.2.1 on a parsed certificate: version 3; subject C one ISO 3166 alpha-2
 // code (two letters A-Z), O present and non-empty, exactly one OU equal to
 // "Authenticator Attestation", CN present and non-empty; basicConstraints
-// present with cA FALSE. It does not allocate.
-func checkPackedLeaf(c *x509.Certificate) error {
+// present with cA FALSE. The subject is read as crypto/x509 reads it into a
+// pkix.Name: every C, O and OU value in order, and the last CN. It does not
+// allocate.
+func checkPackedLeaf(c *x509lite.Certificate) error {
 	if c.Version != 3 {
 		return errLeafVersion
 	}
-	if len(c.Subject.Country) != 1 || !isAlpha2(c.Subject.Country[0]) {
+	var nC, nO, nOU int
+	countryOK, orgOK, ouOK, cnOK := false, false, false, false
+	attrs := x509lite.NameAttributes(c.RawSubject)
+	var oid, v []byte
+	var tag cbasn1.Tag
+	for attrs.Next(&oid, &tag, &v) {
+		switch {
+		case bytes.Equal(oid, x509lite.OIDCountry):
+			nC++
+			countryOK = isAlpha2(tag, v)
+		case bytes.Equal(oid, x509lite.OIDOrganization):
+			if nO == 0 {
+				orgOK = !x509lite.StringEmpty(tag, v)
+			}
+			nO++
+		case bytes.Equal(oid, x509lite.OIDOrganizationalUnit):
+			nOU++
+			ouOK = x509lite.StringEqual(tag, v, packedOU)
+		case bytes.Equal(oid, x509lite.OIDCommonName):
+			cnOK = !x509lite.StringEmpty(tag, v)
+		}
+	}
+	switch {
+	case nC != 1 || !countryOK:
 		return errLeafCountry
-	}
-	if len(c.Subject.Organization) == 0 || c.Subject.Organization[0] == "" {
+	case !orgOK:
 		return errLeafOrg
-	}
-	if len(c.Subject.OrganizationalUnit) != 1 || c.Subject.OrganizationalUnit[0] != packedOU {
+	case nOU != 1 || !ouOK:
 		return errLeafOU
-	}
-	if c.Subject.CommonName == "" {
+	case !cnOK:
 		return errLeafCN
-	}
-	if !c.BasicConstraintsValid {
+	case !c.BasicConstraintsValid:
 		return errLeafBasic
-	}
-	if c.IsCA {
+	case c.IsCA:
 		return errLeafCA
 	}
 	return nil
 }
 
-func isAlpha2(s string) bool {
-	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+// isAlpha2 reports whether a decoded string value is two letters A-Z: two
+// bytes of a single-byte string type, or a BMPString of two such characters.
+func isAlpha2(tag cbasn1.Tag, v []byte) bool {
+	const bmpString = cbasn1.Tag(30)
+	var a, b byte
+	switch tag {
+	case cbasn1.PrintableString, cbasn1.UTF8String, cbasn1.IA5String, cbasn1.T61String:
+		if len(v) != 2 {
+			return false
+		}
+		a, b = v[0], v[1]
+	case bmpString:
+		if len(v) != 4 || v[0] != 0 || v[2] != 0 {
+			return false
+		}
+		a, b = v[1], v[3]
+	default:
+		return false
+	}
+	return 'A' <= a && a <= 'Z' && 'A' <= b && b <= 'Z'
 }
 
 // checkAAGUIDExtension checks the id-fido-gen-ce-aaguid extension (§8.2 step
 // 2, §8.2.1) when the certificate has it: it must not be critical and its
 // extnValue must be a DER OCTET STRING of exactly the 16 bytes of aaguid. An
 // absent extension passes. It does not allocate.
-func checkAAGUIDExtension(c *x509.Certificate, aaguid *authdata.AAGUID) error {
-	for i := range c.Extensions {
-		e := &c.Extensions[i]
-		if !e.Id.Equal(oidFIDOGenCeAAGUID) {
-			continue
-		}
-		if e.Critical {
-			return errAAGUIDCritical
-		}
-		v := cryptobyte.String(e.Value)
-		var got cryptobyte.String
-		if !v.ReadASN1(&got, cbasn1.OCTET_STRING) || !v.Empty() || len(got) != len(aaguid) {
-			return errAAGUIDMalformed
-		}
-		if string(got) != string(aaguid[:]) {
-			return errAAGUIDMismatch
-		}
+func checkAAGUIDExtension(c *x509lite.Certificate, aaguid *authdata.AAGUID) error {
+	if c.FIDOAAGUID == nil {
 		return nil
+	}
+	if c.FIDOAAGUIDCritical {
+		return errAAGUIDCritical
+	}
+	v := cryptobyte.String(c.FIDOAAGUID)
+	var got cryptobyte.String
+	if !v.ReadASN1(&got, cbasn1.OCTET_STRING) || !v.Empty() || len(got) != len(aaguid) {
+		return errAAGUIDMalformed
+	}
+	if string(got) != string(aaguid[:]) {
+		return errAAGUIDMismatch
 	}
 	return nil
 }

@@ -1,8 +1,8 @@
 package attestation
 
 import (
+	"bytes"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"sync"
@@ -11,7 +11,9 @@ import (
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/internal/jsonx"
 	"github.com/passkeykit/webauthn/internal/jws"
+	"github.com/passkeykit/webauthn/internal/x509lite"
 	"github.com/passkeykit/webauthn/trust"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // Limits of the android-safetynet response.
@@ -96,20 +98,23 @@ func verifySafetyNet(in *Input, s Statement, out *Result) error {
 	if err := readSafetyNet(in, s, bufs, &sn); err != nil {
 		return err
 	}
-	certs, err := safetyNetCerts(in, &sn)
+	var chain trust.Chain
+	if err := safetyNetCerts(&sn, &chain); err != nil {
+		return err
+	}
+	pub, err := leafKey(in, f, "§8.5 step 2", &chain)
 	if err != nil {
 		return err
 	}
-	leaf := certs[0]
 	// Step 2: the response is a valid JWS: its signature verifies with the leaf.
-	if err := jws.Verify(sn.hdr.Alg, leaf.PublicKey, sn.sig, sn.signed); err != nil {
+	if err := jws.Verify(sn.hdr.Alg, pub, sn.sig, sn.signed); err != nil {
 		return fail(f, "§8.5 step 2", sigKind(err), err)
 	}
 	// Step 4: the leaf is issued to attest.android.com.
-	if !jws.IssuedTo(leaf, safetyNetHostname) {
+	if !issuedTo(chain.Certificate(0), safetyNetHostname) {
 		return fail(f, "§8.5 step 4", ErrCertificate, ErrSafetyNetHostname)
 	}
-	if err := judgeChain(in, f, "§8.5 step 4", certs, nil, out); err != nil {
+	if err := judgeChain(in, f, "§8.5 step 4", &chain, nil, out); err != nil {
 		return err
 	}
 	out.Type = TypeBasic
@@ -284,22 +289,54 @@ func parseMillis(num []byte, out *int64) bool {
 }
 
 // safetyNetCerts decodes the header's x5c (standard base64 with padding, RFC
-// 7515 §4.1.6) and parses the certificates through the verifier's cache. The
-// DER is kept by the parsed certificates, so it is decoded onto the heap.
-func safetyNetCerts(in *Input, sn *safetyNetJWS) ([]*x509.Certificate, error) {
+// 7515 §4.1.6) and reads the certificates into ch. The DER is decoded onto the
+// heap, so the chain and the trust path may keep views into it.
+func safetyNetCerts(sn *safetyNetJWS, ch *trust.Chain) error {
 	const f = FormatAndroidSafetyNet
-	v := in.Options.verifier()
-	certs := make([]*x509.Certificate, 0, sn.hdr.NumX5C())
+	if sn.hdr.NumX5C() > trust.MaxChainLen {
+		return fail(f, "§8.5 step 2", ErrCertificate, trust.ErrChainTooLong)
+	}
 	for i := range sn.hdr.NumX5C() {
 		der, err := sn.hdr.Certificate(i)
 		if err != nil {
-			return nil, fail(f, "§8.5 step 2", ErrCertificate, safetyNetCause(err))
+			return fail(f, "§8.5 step 2", ErrCertificate, safetyNetCause(err))
 		}
-		c, err := v.Cache.ParseCertificate(der)
-		if err != nil {
-			return nil, fail(f, "§8.5 step 2", ErrCertificate, err)
+		if err := ch.Append(der); err != nil {
+			return fail(f, "§8.5 step 2", ErrCertificate, err)
 		}
-		certs = append(certs, c)
 	}
-	return certs, nil
+	if ch.Len() == 0 {
+		return fail(f, "§8.5 step 2", ErrCertificate, trust.ErrEmptyChain)
+	}
+	return nil
+}
+
+// issuedTo reports whether c is issued to name as jws.IssuedTo decides on a
+// crypto/x509 certificate: a subjectAltName dNSName equal to name or, when
+// the certificate has no dNSName, a subject CN (the last one) equal to name.
+func issuedTo(c *x509lite.Certificate, name string) bool {
+	dns := false
+	names := x509lite.SANNames(c.SubjectAltName)
+	var tag cbasn1.Tag
+	var v []byte
+	for names.Next(&tag, &v) {
+		if tag == cbasn1.Tag(2).ContextSpecific() {
+			if string(v) == name {
+				return true
+			}
+			dns = true
+		}
+	}
+	if dns {
+		return false
+	}
+	cn, found := false, false
+	attrs := x509lite.NameAttributes(c.RawSubject)
+	var oid []byte
+	for attrs.Next(&oid, &tag, &v) {
+		if bytes.Equal(oid, x509lite.OIDCommonName) {
+			found, cn = true, x509lite.StringEqual(tag, v, name)
+		}
+	}
+	return found && cn
 }

@@ -6,14 +6,13 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/cose/cosesig"
 	"github.com/passkeykit/webauthn/internal/tpm"
+	"github.com/passkeykit/webauthn/internal/x509lite"
 	"github.com/passkeykit/webauthn/trust"
 )
 
@@ -36,11 +35,11 @@ var (
 	ErrTPMUnsupportedAlg = errors.New("attestation: tpm alg has no TPM hash algorithm")
 )
 
-// OIDs used by the tpm format (§8.3.1).
+// OIDs used by the tpm format (§8.3.1): subjectAltName, and the content
+// bytes of tcg-kp-AIKCertificate (2.23.133.8.3).
 var (
 	oidTPMSubjectAltName = asn1.ObjectIdentifier{2, 5, 29, 17}
-	oidTPMAIKCertificate = asn1.ObjectIdentifier{2, 23, 133, 8, 3}
-	oidTPMFIDOAAGUID     = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 45724, 1, 1, 4}
+	oidTPMAIKCertificate = []byte{0x67, 0x81, 0x05, 0x08, 0x03}
 )
 
 // tpmChainOptions marks subjectAltName as handled: checkAIK parses it, and
@@ -74,20 +73,24 @@ func verifyTPM(in *Input, s Statement, out *Result) error {
 	if err := readTPM(in, s, &st); err != nil {
 		return err
 	}
-	certs, err := parseX5C(in, f, "§8.3 step 5", st.x5c)
+	var chain trust.Chain
+	if err := parseX5C(f, "§8.3 step 5", st.x5c, &chain); err != nil {
+		return err
+	}
+	aik := chain.Certificate(0)
+	pub, err := leafKey(in, f, "§8.3 step 5", &chain)
 	if err != nil {
 		return err
 	}
-	aik := certs[0]
 	// Step 5: sig over certInfo with the AIK public key and alg (RS1 allowed).
-	if err := cosesig.VerifyPublicKeyAllowingRS1(st.alg, aik.PublicKey, st.sig, st.certInfo); err != nil {
+	if err := cosesig.VerifyPublicKeyAllowingRS1(st.alg, pub, st.sig, st.certInfo); err != nil {
 		return fail(f, "§8.3 step 5", sigKind(err), err)
 	}
 	// Step 6: §8.3.1 AIK certificate requirements; step 7: the AAGUID extension.
 	if err := checkAIK(in, aik); err != nil {
 		return err
 	}
-	if err := judgeChain(in, f, "§8.3 step 6", certs, &tpmChainOptions, out); err != nil {
+	if err := judgeChain(in, f, "§8.3 step 6", &chain, &tpmChainOptions, out); err != nil {
 		return err
 	}
 	out.Type = TypeAttCA
@@ -232,7 +235,7 @@ func tpmExtraDataMatches(alg cose.Algorithm, extraData, authData, clientDataHash
 
 // checkAIK checks the TPM attestation statement certificate requirements of
 // §8.3.1 and the AAGUID extension of §8.3 step 7 on the AIK certificate.
-func checkAIK(in *Input, c *x509.Certificate) error {
+func checkAIK(in *Input, c *x509lite.Certificate) error {
 	const f = FormatTPM
 	const step = "§8.3.1"
 	if c.Version != 3 {
@@ -245,43 +248,25 @@ func checkAIK(in *Input, c *x509.Certificate) error {
 	if !c.BasicConstraintsValid || c.IsCA {
 		return fail(f, step, ErrCertificate, ErrAIKBasicConstr)
 	}
-	eku := false
-	for _, o := range c.UnknownExtKeyUsage {
-		if o.Equal(oidTPMAIKCertificate) {
-			eku = true
-			break
-		}
-	}
-	if !eku {
+	if !c.HasExtKeyUsage(oidTPMAIKCertificate) {
 		return fail(f, step, ErrCertificate, ErrAIKEKU)
 	}
-	san := false
-	for i := range c.Extensions {
-		e := &c.Extensions[i]
-		switch {
-		case e.Id.Equal(oidTPMSubjectAltName):
-			if san || !e.Critical {
-				return fail(f, step, ErrCertificate, ErrAIKSAN)
-			}
-			var attrs tpm.DeviceAttributes
-			if err := tpm.ParseSubjectAltName(e.Value, &attrs); err != nil {
-				return fail(f, step, ErrCertificate, errors.Join(ErrAIKSAN, err))
-			}
-			if _, ok := tpm.ManufacturerID(string(attrs.Manufacturer)); !ok {
-				return fail(f, step, ErrCertificate, ErrAIKManufacturer)
-			}
-			if in.Options != nil && in.Options.RequireRegisteredTPMManufacturer && !tpm.KnownManufacturer(string(attrs.Manufacturer)) {
-				return fail(f, step, ErrCertificate, ErrAIKManufacturer)
-			}
-			san = true
-		case e.Id.Equal(oidTPMFIDOAAGUID):
-			if !tpmAAGUIDExtMatches(e, in) {
-				return fail(f, "§8.3 step 7", ErrCertificate, ErrAAGUIDExtension)
-			}
-		}
-	}
-	if !san {
+	// The reader refuses a duplicate extension, so there is one SAN at most.
+	if c.SubjectAltName == nil || !c.SubjectAltNameCritical {
 		return fail(f, step, ErrCertificate, ErrAIKSAN)
+	}
+	var attrs tpm.DeviceAttributes
+	if err := tpm.ParseSubjectAltName(c.SubjectAltName, &attrs); err != nil {
+		return fail(f, step, ErrCertificate, errors.Join(ErrAIKSAN, err))
+	}
+	if _, ok := tpm.ManufacturerID(string(attrs.Manufacturer)); !ok {
+		return fail(f, step, ErrCertificate, ErrAIKManufacturer)
+	}
+	if in.Options != nil && in.Options.RequireRegisteredTPMManufacturer && !tpm.KnownManufacturer(string(attrs.Manufacturer)) {
+		return fail(f, step, ErrCertificate, ErrAIKManufacturer)
+	}
+	if c.FIDOAAGUID != nil && !tpmAAGUIDExtMatches(c, in) {
+		return fail(f, "§8.3 step 7", ErrCertificate, ErrAAGUIDExtension)
 	}
 	return nil
 }
@@ -289,11 +274,11 @@ func checkAIK(in *Input, c *x509.Certificate) error {
 // tpmAAGUIDExtMatches reports whether the id-fido-gen-ce-aaguid extension
 // is non-critical and its value, an OCTET STRING of 16 bytes, equals the
 // AAGUID in authenticator data.
-func tpmAAGUIDExtMatches(e *pkix.Extension, in *Input) bool {
-	if e.Critical || in.AuthData == nil {
+func tpmAAGUIDExtMatches(c *x509lite.Certificate, in *Input) bool {
+	if c.FIDOAAGUIDCritical || in.AuthData == nil {
 		return false
 	}
-	v := e.Value
+	v := c.FIDOAAGUID
 	// DER OCTET STRING of length 16: 04 10 followed by the AAGUID.
 	return len(v) == 18 && v[0] == 0x04 && v[1] == 16 && bytes.Equal(v[2:], in.AuthData.AAGUID[:])
 }

@@ -88,8 +88,10 @@ type Input struct {
 type Result struct {
 	Format Format
 	Type   Type
-	// TrustPath is the parsed x5c, leaf first; nil for self and none.
-	TrustPath []*x509.Certificate
+	// TrustPath is the x5c, leaf first, as DER: views into the attestation
+	// statement (copy them to keep them past the statement's buffer); nil
+	// for self and none. trust.ParseCertificate reads one with crypto/x509.
+	TrustPath [][]byte
 	// Judged is true when the chain was verified against anchors from
 	// Options.Anchors; false when no anchors were supplied for it (every
 	// signature and validity period was still checked).

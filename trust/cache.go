@@ -2,6 +2,7 @@ package trust
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"sync"
@@ -17,8 +18,9 @@ const DefaultCacheSize = 4096
 // that the first byte of the SHA-256 key selects one.
 const cacheShards = 16
 
-// Cache is a bounded, concurrency-safe cache of parsed certificates and of
-// verified chain links, keyed by SHA-256 digests. Each of the two tables holds
+// Cache is a bounded, concurrency-safe cache of parsed certificates, parsed
+// subject public keys and verified chain links, keyed by SHA-256 digests.
+// Each of the three tables holds
 // at most the capacity given to NewCache (rounded up to a multiple of 16);
 // past that, inserting evicts a random entry of the same shard. A nil *Cache
 // caches nothing. Entries are only a speed-up: the checks that do not depend
@@ -28,6 +30,19 @@ type Cache struct {
 	perShard int
 	certs    [cacheShards]certShard
 	links    [cacheShards]linkShard
+	keys     [cacheShards]keyShard
+}
+
+// keyEntry is a parsed subject public key and the SubjectPublicKeyInfo it
+// was parsed from (compared on lookup, as certificates are).
+type keyEntry struct {
+	spki []byte
+	key  crypto.PublicKey
+}
+
+type keyShard struct {
+	mu sync.Mutex
+	m  map[[32]byte]keyEntry
 }
 
 type certShard struct {
@@ -70,15 +85,60 @@ func (c *Cache) Reset() {
 	for i := range c.certs {
 		s := &c.certs[i]
 		s.mu.Lock()
-		s.m = make(map[[32]byte]*x509.Certificate)
+		if s.m == nil {
+			s.m = make(map[[32]byte]*x509.Certificate)
+		} else {
+			clear(s.m)
+		}
 		s.mu.Unlock()
 	}
 	for i := range c.links {
 		s := &c.links[i]
 		s.mu.Lock()
-		s.m = make(map[linkKey]linkWindow)
+		if s.m == nil {
+			s.m = make(map[linkKey]linkWindow)
+		} else {
+			clear(s.m)
+		}
 		s.mu.Unlock()
 	}
+	for i := range c.keys {
+		s := &c.keys[i]
+		s.mu.Lock()
+		if s.m == nil {
+			s.m = make(map[[32]byte]keyEntry)
+		} else {
+			clear(s.m)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// key returns the cached public key parsed from spki (whose SHA-256 is sum),
+// or nil.
+func (c *Cache) key(sum [32]byte, spki []byte) crypto.PublicKey {
+	s := &c.keys[sum[0]%cacheShards]
+	s.mu.Lock()
+	e, ok := s.m[sum]
+	s.mu.Unlock()
+	if ok && bytes.Equal(e.spki, spki) {
+		return e.key
+	}
+	return nil
+}
+
+// putKey caches k, parsed from spki (whose SHA-256 is sum); the cache keeps
+// a copy of spki.
+func (c *Cache) putKey(sum [32]byte, spki []byte, k crypto.PublicKey) {
+	s := &c.keys[sum[0]%cacheShards]
+	s.mu.Lock()
+	if _, ok := s.m[sum]; !ok {
+		if len(s.m) >= c.perShard {
+			evictOne(s.m)
+		}
+		s.m[sum] = keyEntry{spki: bytes.Clone(spki), key: k}
+	}
+	s.mu.Unlock()
 }
 
 // ParseCertificate returns the parsed certificate for der, parsing it with

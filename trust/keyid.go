@@ -4,6 +4,8 @@ import (
 	"crypto/sha1"
 	"crypto/x509"
 
+	"github.com/passkeykit/webauthn/internal/x509lite"
+
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -22,5 +24,17 @@ func KeyID(c *x509.Certificate, out *[sha1.Size]byte) bool {
 		return false
 	}
 	*out = sha1.Sum(bits)
+	return true
+}
+
+// CertificateKeyID is KeyID on a certificate's DER (such as an entry of
+// Registration.TrustPath), read without crypto/x509. It reports false when
+// der is not a certificate the chain reader accepts.
+func CertificateKeyID(der []byte, out *[sha1.Size]byte) bool {
+	var c x509lite.Certificate
+	if x509lite.Parse(der, &c) != nil {
+		return false
+	}
+	*out = sha1.Sum(c.PublicKeyBytes)
 	return true
 }

@@ -95,34 +95,40 @@ func (p *Pool) Certificates() []*x509.Certificate {
 
 // Contains reports whether c is byte-equal (Raw) to an anchor in p.
 func (p *Pool) Contains(c *x509.Certificate) bool {
-	if p == nil || c == nil {
-		return false
+	return c != nil && p.find(c.RawSubject, c.Raw) != nil
+}
+
+// find returns the anchor whose DER is raw (and whose subject is subject),
+// or nil.
+func (p *Pool) find(subject, raw []byte) *x509.Certificate {
+	if p == nil {
+		return nil
 	}
-	for _, a := range p.bySubject[string(c.RawSubject)] {
-		if bytes.Equal(a.Raw, c.Raw) {
-			return true
+	for _, a := range p.bySubject[string(subject)] {
+		if bytes.Equal(a.Raw, raw) {
+			return a
 		}
 	}
-	return false
+	return nil
 }
 
 // issuersOf returns the anchors whose subject equals child's raw issuer and,
 // when both key identifiers are present, whose subjectKeyId equals child's
 // authorityKeyId. The result aliases the pool and must not be modified.
-func (p *Pool) issuersOf(child *x509.Certificate) []*x509.Certificate {
+func (p *Pool) issuersOf(rawIssuer, authorityKeyID []byte) []*x509.Certificate {
 	if p == nil {
 		return nil
 	}
-	cands := p.bySubject[string(child.RawIssuer)]
-	if len(child.AuthorityKeyId) == 0 {
+	cands := p.bySubject[string(rawIssuer)]
+	if len(authorityKeyID) == 0 {
 		return cands
 	}
 	for _, a := range cands {
-		if len(a.SubjectKeyId) != 0 && !bytes.Equal(a.SubjectKeyId, child.AuthorityKeyId) {
+		if len(a.SubjectKeyId) != 0 && !bytes.Equal(a.SubjectKeyId, authorityKeyID) {
 			// At least one anchor is ruled out: filter into a new slice.
 			var out []*x509.Certificate
 			for _, b := range cands {
-				if len(b.SubjectKeyId) == 0 || bytes.Equal(b.SubjectKeyId, child.AuthorityKeyId) {
+				if len(b.SubjectKeyId) == 0 || bytes.Equal(b.SubjectKeyId, authorityKeyID) {
 					out = append(out, b)
 				}
 			}

@@ -2,10 +2,14 @@ package trust
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"time"
+
+	"github.com/passkeykit/webauthn/internal/x509lite"
+	"github.com/passkeykit/webauthn/internal/x509lite/x509sig"
 )
 
 // MaxChainLen is the longest x5c accepted. Real attestation chains have at
@@ -78,96 +82,153 @@ type Verifier struct {
 // rejected. Every certificate is checked, even above the anchor. Errors other
 // than ErrEmptyChain are *Error.
 func (v *Verifier) Verify(chain []*x509.Certificate, anchors *Pool, at time.Time, opts *ChainOptions) (Result, error) {
-	return v.verify(chain, anchors, true, at, opts)
+	var ch Chain
+	if err := ch.appendCertificates(chain); err != nil {
+		return Result{}, err
+	}
+	return v.verify(&ch, anchors, true, at, opts)
 }
 
 // VerifySignatures performs every check of Verify except the anchor check: it
 // is for callers that have no anchors for this authenticator and must still
 // know the chain is internally sound. The Result has Judged == false.
 func (v *Verifier) VerifySignatures(chain []*x509.Certificate, at time.Time, opts *ChainOptions) (Result, error) {
-	return v.verify(chain, nil, false, at, opts)
+	var ch Chain
+	if err := ch.appendCertificates(chain); err != nil {
+		return Result{}, err
+	}
+	return v.verify(&ch, nil, false, at, opts)
 }
 
-func (v *Verifier) verify(chain []*x509.Certificate, anchors *Pool, judge bool, at time.Time, opts *ChainOptions) (Result, error) {
-	n := len(chain)
+// VerifyChain is Verify on a Chain read from x5c: the attestation formats'
+// path (WebAuthn L3 §7.1 steps 23-24), which parses each certificate once,
+// without copies, and each public key only when a signature needs it.
+func (v *Verifier) VerifyChain(ch *Chain, anchors *Pool, at time.Time, opts *ChainOptions) (Result, error) {
+	return v.verify(ch, anchors, true, at, opts)
+}
+
+// VerifyChainSignatures is VerifySignatures on a Chain.
+func (v *Verifier) VerifyChainSignatures(ch *Chain, at time.Time, opts *ChainOptions) (Result, error) {
+	return v.verify(ch, nil, false, at, opts)
+}
+
+// appendCertificates reads chain into ch from the certificates' DER.
+func (ch *Chain) appendCertificates(chain []*x509.Certificate) error {
 	switch {
-	case n == 0:
-		return Result{}, ErrEmptyChain
-	case n > MaxChainLen:
-		return Result{}, errAt(MaxChainLen, ErrChainTooLong)
+	case len(chain) == 0:
+		return ErrEmptyChain
+	case len(chain) > MaxChainLen:
+		return errAt(MaxChainLen, ErrChainTooLong)
 	}
 	for i, c := range chain {
 		if c == nil {
-			return Result{}, errAt(i, ErrNilCertificate)
+			return errAt(i, ErrNilCertificate)
 		}
-		if err := checkValidity(c, at); err != nil {
+		if err := ch.Append(c.Raw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (v *Verifier) verify(ch *Chain, anchors *Pool, judge bool, at time.Time, opts *ChainOptions) (Result, error) {
+	n := ch.n
+	if n == 0 {
+		return Result{}, ErrEmptyChain
+	}
+	for i := range n {
+		c := &ch.certs[i]
+		if err := checkWindow(c.NotBefore, c.NotAfter, at); err != nil {
 			return Result{}, errAt(i, err)
 		}
 		if err := checkCritical(c, opts); err != nil {
 			return Result{}, errAt(i, err)
 		}
-		if err := checkNames(c); err != nil {
-			return Result{}, errAt(i, err)
-		}
 	}
 	var links [MaxChainLen]linkKey
 	for i := 0; i+1 < n; i++ {
-		k, err := v.checkLink(chain[i], chain[i+1], at)
+		k, err := v.checkLink(ch, i, at)
 		if err != nil {
 			return Result{}, errAt(i, err)
 		}
 		// Outside checkLink and its cache: a link verified on another path
 		// says nothing about this path's length.
-		if err := checkPathLen(chain[i+1], i); err != nil {
-			return Result{}, errAt(i+1, err)
+		if p := &ch.certs[i+1]; p.BasicConstraintsValid && p.MaxPathLen >= 0 && i > p.MaxPathLen {
+			return Result{}, errAt(i+1, ErrPathLen)
 		}
 		links[i] = k
 	}
 	res := Result{Judged: judge}
 	if judge {
-		if err := v.findAnchor(chain, anchors, at, &res); err != nil {
+		if err := v.findAnchor(ch, anchors, at, &res); err != nil {
 			return Result{}, err
 		}
 	}
 	if v.Cache != nil {
 		for i := 0; i+1 < n; i++ {
-			v.Cache.putLink(links[i], window(chain[i], chain[i+1]))
+			c, p := &ch.certs[i], &ch.certs[i+1]
+			v.Cache.putLink(links[i], window(c.NotBefore, c.NotAfter, p.NotBefore, p.NotAfter))
 		}
 	}
 	return res, nil
 }
 
-func checkValidity(c *x509.Certificate, at time.Time) error {
+// checkWindow checks that at lies in [notBefore, notAfter].
+func checkWindow(notBefore, notAfter, at time.Time) error {
 	switch {
-	case at.Before(c.NotBefore):
+	case at.Before(notBefore):
 		return ErrNotYetValid
-	case at.After(c.NotAfter):
+	case at.After(notAfter):
 		return ErrExpired
 	}
 	return nil
 }
 
-func checkCritical(c *x509.Certificate, opts *ChainOptions) error {
-	for _, oid := range c.UnhandledCriticalExtensions {
-		handled := false
-		if opts != nil {
-			for _, h := range opts.HandledCriticalExtensions {
-				if oid.Equal(h) {
-					handled = true
-					break
-				}
-			}
-		}
-		if !handled {
-			return ErrUnhandledCritical
-		}
+func checkValidity(c *x509.Certificate, at time.Time) error {
+	return checkWindow(c.NotBefore, c.NotAfter, at)
+}
+
+// Critical extension OIDs the reader returns rather than refuses, which
+// crypto/x509 would list as unhandled.
+var (
+	oidSubjectAltName = asn1.ObjectIdentifier{2, 5, 29, 17}
+	oidFIDOAAGUID     = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 45724, 1, 1, 4}
+	oidAppleNonce     = asn1.ObjectIdentifier{1, 2, 840, 113635, 100, 8, 2}
+	oidAndroidKeyDesc = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 11129, 2, 1, 17}
+)
+
+// checkCritical refuses a critical extension crypto/x509 would leave
+// unhandled and opts does not handle: a subjectAltName without any DNS,
+// email, IP or URI name (TPM AIK certificates carry only a directoryName),
+// and the FIDO AAGUID, Apple nonce and Android key description extensions.
+// The reader refuses every other unknown critical extension.
+func checkCritical(c *x509lite.Certificate, opts *ChainOptions) error {
+	switch {
+	case c.SubjectAltNameCritical && !x509lite.SANHasStdNames(c.SubjectAltName) && !opts.handles(oidSubjectAltName),
+		c.FIDOAAGUIDCritical && !opts.handles(oidFIDOAAGUID),
+		c.AppleNonceCritical && !opts.handles(oidAppleNonce),
+		c.AndroidKeyDescriptionCritical && !opts.handles(oidAndroidKeyDesc):
+		return ErrUnhandledCritical
 	}
 	return nil
 }
 
+// handles reports whether opts lists oid as handled by the caller.
+func (opts *ChainOptions) handles(oid asn1.ObjectIdentifier) bool {
+	if opts == nil {
+		return false
+	}
+	for _, h := range opts.HandledCriticalExtensions {
+		if oid.Equal(h) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkIssuer checks that issuer may have issued child, apart from the
 // signature.
-func checkIssuer(child, issuer *x509.Certificate) error {
+func checkIssuer(child, issuer *x509lite.Certificate) error {
 	switch {
 	case !bytes.Equal(child.RawIssuer, issuer.RawSubject):
 		return ErrIssuerMismatch
@@ -176,52 +237,64 @@ func checkIssuer(child, issuer *x509.Certificate) error {
 		// certificates predate extensions and may issue (as in crypto/x509's
 		// CheckSignatureFrom), which matters for configured v1 roots.
 		return ErrNotCA
+	case issuer.KeyUsage != 0 && issuer.KeyUsage&x509lite.KeyUsageCertSign == 0:
+		return ErrNoCertSign
+	}
+	return nil
+}
+
+// checkAnchorIssuer is checkIssuer for an anchor outside the chain.
+func checkAnchorIssuer(child *x509lite.Certificate, issuer *x509.Certificate) error {
+	switch {
+	case !bytes.Equal(child.RawIssuer, issuer.RawSubject):
+		return ErrIssuerMismatch
+	case issuer.Version == 3 && !issuer.BasicConstraintsValid, issuer.BasicConstraintsValid && !issuer.IsCA:
+		return ErrNotCA
 	case issuer.KeyUsage != 0 && issuer.KeyUsage&x509.KeyUsageCertSign == 0:
 		return ErrNoCertSign
 	}
 	return nil
 }
 
-// checkLink checks child -> issuer and returns the link's cache key.
-func (v *Verifier) checkLink(child, issuer *x509.Certificate, at time.Time) (linkKey, error) {
+// checkLink checks ch[i] -> ch[i+1] and returns the link's cache key.
+func (v *Verifier) checkLink(ch *Chain, i int, at time.Time) (linkKey, error) {
+	child, issuer := &ch.certs[i], &ch.certs[i+1]
 	if err := checkIssuer(child, issuer); err != nil {
 		return linkKey{}, err
 	}
-	k, ok := v.checkSignature(child, issuer, at)
-	if !ok {
+	var k linkKey
+	if v.Cache != nil {
+		k = linkKey{child: sha256.Sum256(child.Raw), issuerKey: sha256.Sum256(issuer.RawSPKI)}
+		if v.Cache.linkOK(k, at) {
+			return k, nil
+		}
+	}
+	key, err := v.PublicKey(ch, i+1)
+	if err != nil || !v.signed(child, key) {
 		return linkKey{}, ErrBadSignature
 	}
 	return k, nil
 }
 
-// checkSignature reports whether issuer's key signed child, consulting the
-// link cache first, and returns the link's cache key (zero without a cache).
-func (v *Verifier) checkSignature(child, issuer *x509.Certificate, at time.Time) (linkKey, bool) {
-	var k linkKey
-	if v.Cache != nil {
-		k = linkKey{child: sha256.Sum256(child.Raw), issuerKey: sha256.Sum256(issuer.RawSubjectPublicKeyInfo)}
-		if v.Cache.linkOK(k, at) {
-			return k, true
-		}
-	}
-	if child.CheckSignatureFrom(issuer) == nil {
-		return k, true
-	}
-	return k, !v.RejectSHA1Signatures && checkSHA1Signature(child, issuer)
+// signed reports whether key signed c: MD5 is never read, SHA-1 is accepted
+// unless v.RejectSHA1Signatures.
+func (v *Verifier) signed(c *x509lite.Certificate, key crypto.PublicKey) bool {
+	return x509sig.Verify(c, key, !v.RejectSHA1Signatures) == nil
 }
 
-func (v *Verifier) findAnchor(chain []*x509.Certificate, anchors *Pool, at time.Time, res *Result) error {
-	n := len(chain)
-	for i, c := range chain {
-		if anchors.Contains(c) {
-			res.Anchor, res.AnchorIndex = c, i
+func (v *Verifier) findAnchor(ch *Chain, anchors *Pool, at time.Time, res *Result) error {
+	n := ch.n
+	for i := range n {
+		c := &ch.certs[i]
+		if a := anchors.find(c.RawSubject, c.Raw); a != nil {
+			res.Anchor, res.AnchorIndex = a, i
 			return nil
 		}
 	}
-	last := chain[n-1]
+	last := &ch.certs[n-1]
 	var firstErr error
-	for _, a := range anchors.issuersOf(last) {
-		err := checkIssuer(last, a)
+	for _, a := range anchors.issuersOf(last.RawIssuer, last.AuthorityKeyID) {
+		err := checkAnchorIssuer(last, a)
 		if err == nil {
 			err = checkValidity(a, at)
 		}
@@ -232,10 +305,13 @@ func (v *Verifier) findAnchor(chain []*x509.Certificate, anchors *Pool, at time.
 			err = checkPathLen(a, n-1)
 		}
 		if err == nil {
-			k, ok := v.checkSignature(last, a, at)
-			if ok {
+			k := linkKey{}
+			if v.Cache != nil {
+				k = linkKey{child: sha256.Sum256(last.Raw), issuerKey: sha256.Sum256(a.RawSubjectPublicKeyInfo)}
+			}
+			if v.Cache != nil && v.Cache.linkOK(k, at) || v.signed(last, a.PublicKey) {
 				if v.Cache != nil {
-					v.Cache.putLink(k, window(last, a))
+					v.Cache.putLink(k, window(last.NotBefore, last.NotAfter, a.NotBefore, a.NotAfter))
 				}
 				res.Anchor, res.AnchorIndex = a, n
 				return nil
@@ -252,14 +328,14 @@ func (v *Verifier) findAnchor(chain []*x509.Certificate, anchors *Pool, at time.
 	return errAt(n, firstErr)
 }
 
-// window returns the time span in which both child and issuer are valid.
-func window(child, issuer *x509.Certificate) linkWindow {
-	w := linkWindow{child.NotBefore, child.NotAfter}
-	if issuer.NotBefore.After(w.notBefore) {
-		w.notBefore = issuer.NotBefore
+// window returns the time span in which both a child and its issuer are valid.
+func window(childFrom, childTo, issuerFrom, issuerTo time.Time) linkWindow {
+	w := linkWindow{childFrom, childTo}
+	if issuerFrom.After(w.notBefore) {
+		w.notBefore = issuerFrom
 	}
-	if issuer.NotAfter.Before(w.notAfter) {
-		w.notAfter = issuer.NotAfter
+	if issuerTo.Before(w.notAfter) {
+		w.notAfter = issuerTo
 	}
 	return w
 }

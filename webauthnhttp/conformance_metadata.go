@@ -108,7 +108,7 @@ func (m *ConformanceMetadata) CheckRegistration(reg *webauthn.Registration, at t
 	const step = "§7.1 step 24"
 	q := trust.Query{Format: reg.Format.String(), AAGUID: reg.AAGUID}
 	var keyID [sha1.Size]byte
-	if len(reg.TrustPath) > 0 && trust.KeyID(reg.TrustPath[0], &keyID) {
+	if len(reg.TrustPath) > 0 && trust.CertificateKeyID(reg.TrustPath[0], &keyID) {
 		q.KeyID = keyID[:]
 	}
 	attested := len(reg.TrustPath) > 0

@@ -116,8 +116,11 @@ func summarizeRegistration(name string, reg *webauthn.Registration) *Registratio
 		Transports:      reg.Transports.Strings(),
 		Attachment:      reg.Attachment.String(),
 	}
-	for _, c := range reg.TrustPath {
-		s.TrustPath = append(s.TrustPath, c.Subject.String())
+	// The chain verified, so it parses; a failure leaves the list empty.
+	if certs, err := reg.TrustPathCertificates(); err == nil {
+		for _, c := range certs {
+			s.TrustPath = append(s.TrustPath, c.Subject.String())
+		}
 	}
 	if s.Transports == nil {
 		s.Transports = []string{}

@@ -38,10 +38,11 @@ var (
 // SignatureAlgorithm is a certificate's signature algorithm.
 type SignatureAlgorithm uint8
 
-// The signature algorithms Parse accepts (RFC 5758 §3.2, RFC 4055 §5, RFC 8410 §3).
+// The signature algorithms Parse accepts (RFC 3279 §2.2.3, RFC 5758 §3.2, RFC 4055 §5, RFC 8410 §3).
 const (
 	UnknownSignatureAlgorithm SignatureAlgorithm = iota
 	SHA1WithRSA
+	ECDSAWithSHA1
 	SHA256WithRSA
 	SHA384WithRSA
 	SHA512WithRSA
@@ -260,6 +261,7 @@ var (
 	oidSHA384WithRSA = []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c}
 	oidSHA512WithRSA = []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d}
 	oidECDSAWithSHA2 = []byte{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03} // + 2, 3, 4
+	oidECDSAWithSHA1 = []byte{0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01}
 	oidEd25519       = []byte{0x06, 0x03, 0x2b, 0x65, 0x70}
 	derNull          = []byte{0x05, 0x00}
 
@@ -286,6 +288,9 @@ func signatureAlgorithm(ai []byte) SignatureAlgorithm {
 	}
 	if bytes.Equal(ai, oidEd25519) {
 		return PureEd25519
+	}
+	if bytes.Equal(ai, oidECDSAWithSHA1) {
+		return ECDSAWithSHA1
 	}
 	oid := ai
 	if len(ai) > 2 && bytes.Equal(ai[len(ai)-2:], derNull) {

@@ -48,6 +48,7 @@ func serialOffset(der []byte) (int, bool) {
 
 var sigAlgs = map[x509lite.SignatureAlgorithm]x509.SignatureAlgorithm{
 	x509lite.SHA1WithRSA:     x509.SHA1WithRSA,
+	x509lite.ECDSAWithSHA1:   x509.ECDSAWithSHA1,
 	x509lite.SHA256WithRSA:   x509.SHA256WithRSA,
 	x509lite.SHA384WithRSA:   x509.SHA384WithRSA,
 	x509lite.SHA512WithRSA:   x509.SHA512WithRSA,

@@ -10,6 +10,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
@@ -59,11 +60,25 @@ func CheckSignatureFrom(c, issuer *x509lite.Certificate, issuerKey crypto.Public
 		issuer.KeyUsage != 0 && issuer.KeyUsage&x509lite.KeyUsageCertSign == 0 {
 		return ErrNotIssuer
 	}
+	return Verify(c, issuerKey, false)
+}
+
+// Verify checks c's signature over its raw TBS bytes (RFC 5280 §4.1.1.3)
+// with key, which must be of the type the signature algorithm names. SHA-1
+// signatures are ErrInsecureAlgorithm unless allowSHA1 (attestation PKI in the
+// field still carries them). It makes no issuer checks.
+func Verify(c *x509lite.Certificate, key crypto.PublicKey, allowSHA1 bool) error {
 	var buf [sha512.Size]byte
 	var digest []byte
+	h := crypto.SHA256
 	switch c.SignatureAlgorithm {
-	case x509lite.SHA1WithRSA:
-		return ErrInsecureAlgorithm
+	case x509lite.SHA1WithRSA, x509lite.ECDSAWithSHA1:
+		if !allowSHA1 {
+			return ErrInsecureAlgorithm
+		}
+		s := sha1.Sum(c.RawTBS)
+		copy(buf[:], s[:])
+		digest, h = buf[:sha1.Size], crypto.SHA1
 	case x509lite.SHA256WithRSA, x509lite.ECDSAWithSHA256:
 		s := sha256.Sum256(c.RawTBS)
 		copy(buf[:], s[:])
@@ -71,30 +86,23 @@ func CheckSignatureFrom(c, issuer *x509lite.Certificate, issuerKey crypto.Public
 	case x509lite.SHA384WithRSA, x509lite.ECDSAWithSHA384:
 		s := sha512.Sum384(c.RawTBS)
 		copy(buf[:], s[:])
-		digest = buf[:sha512.Size384]
+		digest, h = buf[:sha512.Size384], crypto.SHA384
 	case x509lite.SHA512WithRSA, x509lite.ECDSAWithSHA512:
 		buf = sha512.Sum512(c.RawTBS)
-		digest = buf[:]
+		digest, h = buf[:], crypto.SHA512
 	}
 	ok := false
 	switch c.SignatureAlgorithm {
-	case x509lite.ECDSAWithSHA256, x509lite.ECDSAWithSHA384, x509lite.ECDSAWithSHA512:
-		if k, isEC := issuerKey.(*ecdsa.PublicKey); isEC {
+	case x509lite.ECDSAWithSHA1, x509lite.ECDSAWithSHA256, x509lite.ECDSAWithSHA384, x509lite.ECDSAWithSHA512:
+		if k, isEC := key.(*ecdsa.PublicKey); isEC {
 			ok = ecdsa.VerifyASN1(k, digest, c.Signature)
 		}
-	case x509lite.SHA256WithRSA, x509lite.SHA384WithRSA, x509lite.SHA512WithRSA:
-		h := crypto.SHA256
-		switch c.SignatureAlgorithm {
-		case x509lite.SHA384WithRSA:
-			h = crypto.SHA384
-		case x509lite.SHA512WithRSA:
-			h = crypto.SHA512
-		}
-		if k, isRSA := issuerKey.(*rsa.PublicKey); isRSA {
+	case x509lite.SHA1WithRSA, x509lite.SHA256WithRSA, x509lite.SHA384WithRSA, x509lite.SHA512WithRSA:
+		if k, isRSA := key.(*rsa.PublicKey); isRSA {
 			ok = rsa.VerifyPKCS1v15(k, h, digest, c.Signature) == nil
 		}
 	case x509lite.PureEd25519:
-		if k, isEd := issuerKey.(ed25519.PublicKey); isEd {
+		if k, isEd := key.(ed25519.PublicKey); isEd {
 			ok = ed25519.Verify(k, c.RawTBS, c.Signature)
 		}
 	}

@@ -136,9 +136,9 @@ func extension(oid []byte, critical bool, v cryptobyte.String, c *Certificate) e
 	case bytes.Equal(oid, oidFIDOAAGUID):
 		c.FIDOAAGUID, c.FIDOAAGUIDCritical = v, critical
 	case bytes.Equal(oid, oidAppleNonce):
-		c.AppleNonce = v
+		c.AppleNonce, c.AppleNonceCritical = v, critical
 	case bytes.Equal(oid, oidAndroidDesc):
-		c.AndroidKeyDescription = v
+		c.AndroidKeyDescription, c.AndroidKeyDescriptionCritical = v, critical
 	case len(oid) == 3 && bytes.Equal(oid[:2], arcCertExt) && (oid[2] == 33 || oid[2] == 36 || oid[2] == 54):
 		// policyMappings, policyConstraints, inhibitAnyPolicy: parsed by
 		// crypto/x509, used by no attestation format; refused.
@@ -200,6 +200,63 @@ func validSAN(v cryptobyte.String) bool {
 		}
 	}
 	return true
+}
+
+// SANHasStdNames reports whether san, a SubjectAltName extension value
+// (Certificate.SubjectAltName), holds at least one rfc822Name, dNSName,
+// uniformResourceIdentifier or iPAddress (RFC 5280 §4.2.1.6). crypto/x509
+// reads only those four kinds; when a critical subjectAltName holds none of
+// them it lists the extension in UnhandledCriticalExtensions, so a caller
+// reproducing crypto/x509's verification treats a critical SAN for which this
+// is false as an unhandled critical extension (a TPM AIK certificate's SAN
+// holds only a directoryName, W3C WebAuthn Level 3 §8.3.1). Malformed input
+// holds none.
+func SANHasStdNames(san []byte) bool {
+	v := cryptobyte.String(san)
+	var seq cryptobyte.String
+	if !v.ReadASN1(&seq, asn1.SEQUENCE) || !v.Empty() {
+		return false
+	}
+	found := false
+	for !seq.Empty() {
+		var gn cryptobyte.String
+		var tag asn1.Tag
+		if !seq.ReadAnyASN1(&gn, &tag) {
+			return false
+		}
+		switch tag {
+		case asn1.Tag(1).ContextSpecific(), asn1.Tag(2).ContextSpecific(),
+			asn1.Tag(6).ContextSpecific(), asn1.Tag(7).ContextSpecific():
+			found = true
+		}
+	}
+	return found
+}
+
+// OIDTCGKPAIKCertificate is tcg-kp-AIKCertificate (2.23.133.8.3), the
+// KeyPurposeId a TPM attestation certificate's extended key usage must hold
+// (W3C WebAuthn Level 3 §8.3.1), as OBJECT IDENTIFIER content.
+var OIDTCGKPAIKCertificate = []byte{0x67, 0x81, 0x05, 0x08, 0x03}
+
+// HasExtKeyUsage reports whether the certificate's extended key usage
+// extension (RFC 5280 §4.2.1.12) holds the KeyPurposeId oid (OBJECT
+// IDENTIFIER content, e.g. OIDTCGKPAIKCertificate). False when the extension
+// is absent. It does not allocate.
+func (c *Certificate) HasExtKeyUsage(oid []byte) bool {
+	v := cryptobyte.String(c.ExtKeyUsage)
+	var seq, p cryptobyte.String
+	if !v.ReadASN1(&seq, asn1.SEQUENCE) || !v.Empty() {
+		return false
+	}
+	for !seq.Empty() {
+		if !readOID(&seq, &p) {
+			return false
+		}
+		if bytes.Equal(p, oid) {
+			return true
+		}
+	}
+	return false
 }
 
 // validCRLDP checks cRLDistributionPoints as crypto/x509 reads it.

@@ -115,15 +115,17 @@ type Certificate struct {
 
 	// The extension values (the OCTET STRING contents) the verifiers read; nil
 	// when absent. Criticality is in the matching …Critical field.
-	ExtKeyUsage            []byte // SEQUENCE OF KeyPurposeId, validated
-	SubjectAltName         []byte // GeneralNames, validated as crypto/x509 does
-	SubjectAltNameCritical bool
-	SubjectKeyID           []byte // the keyIdentifier OCTET STRING content
-	AuthorityKeyID         []byte // the [0] keyIdentifier content, if present
-	FIDOAAGUID             []byte // id-fido-gen-ce-aaguid value
-	FIDOAAGUIDCritical     bool
-	AppleNonce             []byte // Apple anonymous attestation nonce value
-	AndroidKeyDescription  []byte // Android key attestation KeyDescription value
+	ExtKeyUsage                   []byte // SEQUENCE OF KeyPurposeId, validated
+	SubjectAltName                []byte // GeneralNames, validated as crypto/x509 does
+	SubjectAltNameCritical        bool
+	SubjectKeyID                  []byte // the keyIdentifier OCTET STRING content
+	AuthorityKeyID                []byte // the [0] keyIdentifier content, if present
+	FIDOAAGUID                    []byte // id-fido-gen-ce-aaguid value
+	FIDOAAGUIDCritical            bool
+	AppleNonce                    []byte // Apple anonymous attestation nonce value
+	AppleNonceCritical            bool
+	AndroidKeyDescription         []byte // Android key attestation KeyDescription value
+	AndroidKeyDescriptionCritical bool
 }
 
 var (

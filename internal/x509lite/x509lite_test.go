@@ -146,8 +146,9 @@ func agree(t *testing.T, c *x509lite.Certificate, x *x509.Certificate) {
 	eq("FIDOAAGUID", c.FIDOAAGUID, want["1.3.6.1.4.1.45724.1.1.4"])
 	eq("AppleNonce", c.AppleNonce, want["1.2.840.113635.100.8.2"])
 	eq("AndroidKeyDescription", c.AndroidKeyDescription, want["1.3.6.1.4.1.11129.2.1.17"])
-	if c.SubjectAltNameCritical != crit["2.5.29.17"] || c.FIDOAAGUIDCritical != crit["1.3.6.1.4.1.45724.1.1.4"] {
-		bad("criticality", [2]bool{c.SubjectAltNameCritical, c.FIDOAAGUIDCritical}, crit)
+	if ours, theirs := [4]bool{c.SubjectAltNameCritical, c.FIDOAAGUIDCritical, c.AppleNonceCritical, c.AndroidKeyDescriptionCritical},
+		[4]bool{crit["2.5.29.17"], crit["1.3.6.1.4.1.45724.1.1.4"], crit["1.2.840.113635.100.8.2"], crit["1.3.6.1.4.1.11129.2.1.17"]}; ours != theirs {
+		bad("criticality (SAN, AAGUID, Apple nonce, Android key description)", ours, theirs)
 	}
 	if c.HasKeyUsage != (want["2.5.29.15"] != nil) {
 		bad("HasKeyUsage", c.HasKeyUsage, want["2.5.29.15"] != nil)

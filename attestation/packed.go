@@ -23,6 +23,7 @@ var (
 	errLeafOrg         = errors.New("attestation: attestation certificate subject O is missing")
 	errLeafOU          = errors.New(`attestation: attestation certificate subject OU is not exactly "Authenticator Attestation"`)
 	errLeafCN          = errors.New("attestation: attestation certificate subject CN is missing")
+	errLeafSubject     = errors.New("attestation: attestation certificate subject is malformed")
 	errLeafBasic       = errors.New("attestation: attestation certificate lacks basicConstraints")
 	errLeafCA          = errors.New("attestation: attestation certificate has basicConstraints cA=TRUE")
 	errAAGUIDCritical  = errors.New("attestation: id-fido-gen-ce-aaguid extension is critical")
@@ -163,6 +164,8 @@ func checkPackedLeaf(c *x509lite.Certificate) error {
 		}
 	}
 	switch {
+	case attrs.Malformed():
+		return errLeafSubject
 	case nC != 1 || !countryOK:
 		return errLeafCountry
 	case !orgOK:

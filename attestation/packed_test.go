@@ -126,7 +126,9 @@ func TestPackedRejects(t *testing.T) {
 		}), ErrBadSignature, nil},
 		// §8.2.1 leaf requirements.
 		{"leaf version 1", k.basic(t, k.leaf(func(s *forge.CertSpec) { s.Version = 1 }), nil), ErrCertificate, errLeafVersion},
-		{"leaf version 2", k.basic(t, k.leaf(func(s *forge.CertSpec) { s.Version = 2 }), nil), ErrCertificate, errLeafVersion},
+		// A v2 certificate with extensions is malformed (RFC 5280 §4.1.2.9);
+		// crypto/x509 skips them, the x5c reader refuses it.
+		{"leaf version 2", k.basic(t, k.leaf(func(s *forge.CertSpec) { s.Version = 2 }), nil), ErrCertificate, x509lite.ErrMalformed},
 		{"C missing", k.basic(t, subj(func(n *pkix.Name) { n.Country = nil }), nil), ErrCertificate, errLeafCountry},
 		{"C not ISO 3166 alpha-2", k.basic(t, subj(func(n *pkix.Name) { n.Country = []string{"USA"} }), nil), ErrCertificate, errLeafCountry},
 		{"O missing", k.basic(t, subj(func(n *pkix.Name) { n.Organization = nil }), nil), ErrCertificate, errLeafOrg},

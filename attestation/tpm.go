@@ -39,7 +39,7 @@ var (
 // bytes of tcg-kp-AIKCertificate (2.23.133.8.3).
 var (
 	oidTPMSubjectAltName = asn1.ObjectIdentifier{2, 5, 29, 17}
-	oidTPMAIKCertificate = []byte{0x67, 0x81, 0x05, 0x08, 0x03}
+	oidTPMAIKCertificate = x509lite.OIDTCGKPAIKCertificate
 )
 
 // tpmChainOptions marks subjectAltName as handled: checkAIK parses it, and

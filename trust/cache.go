@@ -194,8 +194,8 @@ func (c *Cache) putLink(k linkKey, w linkWindow) {
 	s.mu.Unlock()
 }
 
-// len returns the number of cached certificates and links.
-func (c *Cache) len() (certs, links int) {
+// len returns the number of cached certificates, links and keys.
+func (c *Cache) len() (certs, links, keys int) {
 	for i := range c.certs {
 		c.certs[i].mu.Lock()
 		certs += len(c.certs[i].m)
@@ -203,8 +203,11 @@ func (c *Cache) len() (certs, links int) {
 		c.links[i].mu.Lock()
 		links += len(c.links[i].m)
 		c.links[i].mu.Unlock()
+		c.keys[i].mu.Lock()
+		keys += len(c.keys[i].m)
+		c.keys[i].mu.Unlock()
 	}
-	return certs, links
+	return certs, links, keys
 }
 
 // evictOne deletes one entry; Go's randomized map iteration order makes it a

@@ -37,7 +37,7 @@ func TestCacheSamePointer(t *testing.T) {
 	nilCache.Reset()
 }
 
-// TestCacheBound inserts 10x the capacity and checks both tables stay within it.
+// TestCacheBound inserts 10x the capacity and checks the tables stay within it.
 func TestCacheBound(t *testing.T) {
 	const n = 64
 	c := NewCache(n)
@@ -47,11 +47,13 @@ func TestCacheBound(t *testing.T) {
 		if _, err := c.ParseCertificate(leaf.cert.Raw); err != nil {
 			t.Fatal(err)
 		}
-		c.putLink(linkKey{child: sha256.Sum256(leaf.cert.Raw)}, window(leaf.cert, root.cert))
+		c.putLink(linkKey{child: sha256.Sum256(leaf.cert.Raw)}, window(leaf.cert.NotBefore, leaf.cert.NotAfter, root.cert.NotBefore, root.cert.NotAfter))
+		spki := leaf.cert.RawSubjectPublicKeyInfo
+		c.putKey(sha256.Sum256(spki), spki, leaf.cert.PublicKey)
 	}
-	certs, links := c.len()
-	if certs > n || links > n || certs == 0 || links == 0 {
-		t.Fatalf("after %d inserts: %d certs, %d links; cap %d", 10*n, certs, links, n)
+	certs, links, keys := c.len()
+	if certs > n || links > n || keys > n || certs == 0 || links == 0 || keys == 0 {
+		t.Fatalf("after %d inserts: %d certs, %d links, %d keys; cap %d", 10*n, certs, links, keys, n)
 	}
 	if c.perShard*cacheShards != n {
 		t.Fatalf("capacity %d, want %d", c.perShard*cacheShards, n)
@@ -144,8 +146,8 @@ func TestCacheConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if c, l := v.Cache.len(); c > 16 || l > 16 {
-		t.Fatalf("cache grew to %d certs, %d links", c, l)
+	if c, l, k := v.Cache.len(); c > 16 || l > 16 || k > 16 {
+		t.Fatalf("cache grew to %d certs, %d links, %d keys", c, l, k)
 	}
 }
 

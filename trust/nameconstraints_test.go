@@ -66,13 +66,14 @@ func TestNameConstraintsRejected(t *testing.T) {
 			}
 		})
 	}
-	// A critical directoryName constraint is left unhandled by crypto/x509
-	// and rejected as such, unless the caller claims to handle it.
+	// A critical directoryName constraint (which crypto/x509 leaves
+	// unhandled) is refused as nameConstraints too, whether or not the
+	// caller claims to handle it: the chain reader never evaluates them.
 	inter := mk(t, "Constrained Inter", true, root, permitDN(true))
 	leaf := mk(t, "Leaf", false, inter)
 	var v Verifier
 	res, err := v.Verify(certs(leaf, inter), rootPool, t0, nil)
-	checkResult(t, res, err, ErrUnhandledCritical, 1)
+	checkResult(t, res, err, ErrNameConstraints, 1)
 	opts := &ChainOptions{HandledCriticalExtensions: []asn1.ObjectIdentifier{oidNameConstraints}}
 	res, err = v.Verify(certs(leaf, inter), rootPool, t0, opts)
 	checkResult(t, res, err, ErrNameConstraints, 1)

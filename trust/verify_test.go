@@ -230,7 +230,7 @@ func TestAuthorityKeyIDLookup(t *testing.T) {
 	b := mk(t, "Twin", true, nil)
 	leaf := mk(t, "Leaf", false, b)
 	p := NewPool(a.cert, b.cert)
-	got := p.issuersOf(leaf.cert)
+	got := p.issuersOf(leaf.cert.RawIssuer, leaf.cert.AuthorityKeyId)
 	if len(got) != 1 || got[0] != b.cert {
 		t.Fatalf("issuersOf = %d anchors, want only b", len(got))
 	}

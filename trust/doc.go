@@ -9,6 +9,12 @@
 //   - [Source]: the interface through which a relying party or a metadata
 //     service supplies anchors per attestation format, AAGUID or key id;
 //     [Static] is the map-backed implementation.
+//   - [Chain]: an x5c read without copies by a strict reader of exactly the
+//     certificate fields chain verification and the attestation formats use
+//     (internal/x509lite, differential-tested and fuzzed against crypto/x509:
+//     it never accepts what crypto/x509 refuses, except negative serial
+//     numbers). Each certificate is read once per call; its public key is
+//     parsed only when a signature needs it, and kept in the [Cache].
 //   - [Verifier]: the path check itself. It does not call
 //     [x509.Certificate.Verify], which enforces web-PKI rules (EKU, names) that
 //     do not apply to attestation and is slow. It enforces validity,
@@ -19,7 +25,7 @@
 //     anchor outside the chain) that carries the nameConstraints extension,
 //     critical or not, is rejected with [ErrNameConstraints]. No attestation
 //     root or intermediate in the field is known to carry one.
-//   - [Cache]: a bounded cache of parsed certificates and verified links.
+//   - [Cache]: a bounded cache of parsed public keys and verified links.
 //   - [WellKnown], [AppleRoots], [GoogleHardwareAttestationRoots]: embedded,
 //     opt-in roots with provenance in roots/README.md.
 //

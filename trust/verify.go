@@ -54,17 +54,22 @@ type Verifier struct {
 }
 
 // Verify checks chain (x5c order: leaf first) against anchors at time at
-// (WebAuthn L3 §7.1 steps 23-24). Every certificate must be valid at at
-// (NotBefore <= at <= NotAfter, else ErrNotYetValid / ErrExpired) and carry no
-// critical extension outside opts.HandledCriticalExtensions that crypto/x509
-// left unhandled (ErrUnhandledCritical). Every link chain[i] -> chain[i+1]
+// (WebAuthn L3 §7.1 steps 23-24). The certificates are read again from their
+// DER by the Chain reader, so a certificate the reader refuses (see Chain)
+// fails here even though crypto/x509 parsed it. Every certificate must be
+// valid at at (NotBefore <= at <= NotAfter, else ErrNotYetValid / ErrExpired)
+// and carry no critical extension that crypto/x509 would leave unhandled and
+// that is outside opts.HandledCriticalExtensions (ErrUnhandledCritical: a
+// subjectAltName holding no DNS, email, IP or URI name, the FIDO AAGUID, Apple
+// nonce and Android key description extensions; the reader refuses other
+// unknown critical extensions). Every link chain[i] -> chain[i+1]
 // must have chain[i]'s raw issuer equal to chain[i+1]'s raw subject
 // (ErrIssuerMismatch), an issuer with basicConstraints cA=TRUE (ErrNotCA) and,
 // when keyUsage is present, keyCertSign (ErrNoCertSign), and a signature that
-// verifies (ErrBadSignature; MD5 signatures are rejected as by
-// x509.Certificate.CheckSignatureFrom, while SHA-1 signatures, which
-// crypto/x509 refuses, are verified here unless v.RejectSHA1Signatures is
-// set). A CA whose basicConstraints carry a
+// verifies (ErrBadSignature; only RSA PKCS #1 v1.5, ECDSA and Ed25519
+// signatures are read, and SHA-1 ones, which crypto/x509 refuses, are
+// verified here unless v.RejectSHA1Signatures is set). A CA whose
+// basicConstraints carry a
 // pathLenConstraint, in the chain or the anchor outside it, may have at most
 // that many certificates between itself and the leaf, self-issued ones
 // included (RFC 5280 §6.1.4 (l)/(m); ErrPathLen, Index the constrained CA).
@@ -75,7 +80,8 @@ type Verifier struct {
 // anchor: some chain certificate is byte-equal to an anchor, or the last one
 // is signed by an anchor whose subject matches its issuer and that is itself
 // a CA valid at at. Otherwise it fails with ErrUntrusted, or with the
-// anchor's validity error. A nil or empty anchors pool fails with
+// anchor's validity error. Result.Anchor is always the pool's certificate.
+// A nil or empty anchors pool fails with
 // ErrUntrusted: use VerifySignatures to check a chain without anchors.
 // Chains that are empty (ErrEmptyChain), longer than MaxChainLen
 // (ErrChainTooLong) or hold a nil certificate (ErrNilCertificate) are

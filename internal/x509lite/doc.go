@@ -23,7 +23,8 @@
 // the raw TBS bytes. The reader imports no crypto (cryptobyte brings fmt and
 // reflect in, as for internal/androidkey).
 //
-// Not wired into attestation or trust yet: Registration.TrustPath is
-// []*x509.Certificate, so the verifiers still run crypto/x509 on every x5c
-// certificate.
+// trust.Chain reads every x5c certificate with it, and the attestation
+// formats check their certificate requirements on its fields; crypto/x509
+// parses only configured anchors and, on request,
+// Registration.TrustPathCertificates.
 package x509lite

@@ -1,8 +1,8 @@
 // Command compare runs the bench/ benchmarks interleaved — ours, ours-warm,
 // go-webauthn and floor in turn, the order rotated every round — and prints
 // one Markdown table per vector with the median of the rounds and the spread
-// (min–max), the ratios ours/go-webauthn and ours/floor per round, and a
-// check of the project's performance targets.
+// (min–max), the ratios ours/go-webauthn and ours/floor per round, the
+// README's benchmark table, and a check of the project's performance targets.
 //
 // Run it inside bench/:
 //
@@ -148,6 +148,7 @@ func run() error {
 		}
 	}
 	report(res)
+	readmeTable(res)
 	if !*noSystem {
 		reportSystem(res)
 	}

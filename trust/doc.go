@@ -31,4 +31,9 @@
 //
 // Anchors never come from x5c: a certificate carried in the chain is trusted
 // only when it is byte-equal to an anchor or signed by one.
+//
+// crypto/x509 still parses what is configured rather than received: anchors
+// (once, when a Pool is built), the FIDO MDS BLOB signer chain (package mds),
+// and, on request, Registration.TrustPathCertificates. Name constraints are
+// not evaluated by either path; they are refused (see above).
 package trust

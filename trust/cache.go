@@ -3,24 +3,23 @@ package trust
 import (
 	"bytes"
 	"crypto"
-	"crypto/sha256"
-	"crypto/x509"
 	"sync"
 	"time"
 )
 
 // DefaultCacheSize is the capacity NewCache uses for n <= 0: a few thousand
-// distinct batch attestation certificates and intermediates cover the whole
-// FIDO MDS, at roughly 2-4 KiB per parsed certificate.
+// distinct batch attestation keys, intermediates and links cover the whole
+// FIDO MDS, at a few hundred bytes per entry (a parsed key and a copy of its
+// SubjectPublicKeyInfo; a link is two digests and a time window).
 const DefaultCacheSize = 4096
 
 // cacheShards is the number of independently locked shards; a power of two so
 // that the first byte of the SHA-256 key selects one.
 const cacheShards = 16
 
-// Cache is a bounded, concurrency-safe cache of parsed certificates, parsed
-// subject public keys and verified chain links, keyed by SHA-256 digests.
-// Each of the three tables holds
+// Cache is a bounded, concurrency-safe cache of parsed subject public keys
+// and verified chain links, keyed by SHA-256 digests (certificates themselves
+// are read per call by Chain, without copies). Each of the two tables holds
 // at most the capacity given to NewCache (rounded up to a multiple of 16);
 // past that, inserting evicts a random entry of the same shard. A nil *Cache
 // caches nothing. Entries are only a speed-up: the checks that do not depend
@@ -28,13 +27,13 @@ const cacheShards = 16
 // constraints) run on every call.
 type Cache struct {
 	perShard int
-	certs    [cacheShards]certShard
 	links    [cacheShards]linkShard
 	keys     [cacheShards]keyShard
 }
 
 // keyEntry is a parsed subject public key and the SubjectPublicKeyInfo it
-// was parsed from (compared on lookup, as certificates are).
+// was parsed from, compared on lookup so that equal digests of different
+// bytes never share a key.
 type keyEntry struct {
 	spki []byte
 	key  crypto.PublicKey
@@ -43,11 +42,6 @@ type keyEntry struct {
 type keyShard struct {
 	mu sync.Mutex
 	m  map[[32]byte]keyEntry
-}
-
-type certShard struct {
-	mu sync.Mutex
-	m  map[[32]byte]*x509.Certificate
 }
 
 // linkKey names a verified signature: the SHA-256 of the child's DER and of
@@ -66,7 +60,7 @@ type linkShard struct {
 	m  map[linkKey]linkWindow
 }
 
-// NewCache returns a cache holding at most about n parsed certificates and n
+// NewCache returns a cache holding at most about n parsed public keys and n
 // verified links (n <= 0 means DefaultCacheSize).
 func NewCache(n int) *Cache {
 	if n <= 0 {
@@ -81,16 +75,6 @@ func NewCache(n int) *Cache {
 func (c *Cache) Reset() {
 	if c == nil {
 		return
-	}
-	for i := range c.certs {
-		s := &c.certs[i]
-		s.mu.Lock()
-		if s.m == nil {
-			s.m = make(map[[32]byte]*x509.Certificate)
-		} else {
-			clear(s.m)
-		}
-		s.mu.Unlock()
 	}
 	for i := range c.links {
 		s := &c.links[i]
@@ -141,41 +125,6 @@ func (c *Cache) putKey(sum [32]byte, spki []byte, k crypto.PublicKey) {
 	s.mu.Unlock()
 }
 
-// ParseCertificate returns the parsed certificate for der, parsing it with
-// x509.ParseCertificate the first time and returning the same pointer for
-// byte-equal DER afterwards (batch attestation certificates repeat across
-// every device of a model). The result is shared: callers must not modify it.
-// Parse errors are returned as they are and not cached. With a nil *Cache it
-// is x509.ParseCertificate.
-func (c *Cache) ParseCertificate(der []byte) (*x509.Certificate, error) {
-	if c == nil {
-		return ParseCertificate(der)
-	}
-	k := sha256.Sum256(der)
-	s := &c.certs[k[0]%cacheShards]
-	s.mu.Lock()
-	cert, ok := s.m[k]
-	s.mu.Unlock()
-	if ok && bytes.Equal(cert.Raw, der) {
-		return cert, nil
-	}
-	cert, err := ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	if prev, ok := s.m[k]; ok && bytes.Equal(prev.Raw, der) {
-		cert = prev // another goroutine won the race: keep one pointer
-	} else {
-		if len(s.m) >= c.perShard {
-			evictOne(s.m)
-		}
-		s.m[k] = cert
-	}
-	s.mu.Unlock()
-	return cert, nil
-}
-
 func (c *Cache) linkOK(k linkKey, at time.Time) bool {
 	s := &c.links[k.child[0]%cacheShards]
 	s.mu.Lock()
@@ -194,12 +143,9 @@ func (c *Cache) putLink(k linkKey, w linkWindow) {
 	s.mu.Unlock()
 }
 
-// len returns the number of cached certificates, links and keys.
-func (c *Cache) len() (certs, links, keys int) {
-	for i := range c.certs {
-		c.certs[i].mu.Lock()
-		certs += len(c.certs[i].m)
-		c.certs[i].mu.Unlock()
+// len returns the number of cached links and keys.
+func (c *Cache) len() (links, keys int) {
+	for i := range c.links {
 		c.links[i].mu.Lock()
 		links += len(c.links[i].m)
 		c.links[i].mu.Unlock()
@@ -207,7 +153,7 @@ func (c *Cache) len() (certs, links, keys int) {
 		keys += len(c.keys[i].m)
 		c.keys[i].mu.Unlock()
 	}
-	return certs, links, keys
+	return links, keys
 }
 
 // evictOne deletes one entry; Go's randomized map iteration order makes it a

@@ -1,6 +1,7 @@
 package trust
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"sync"
@@ -8,32 +9,52 @@ import (
 	"time"
 )
 
-func TestCacheSamePointer(t *testing.T) {
+// TestCacheKeys checks the key table: byte-equal SubjectPublicKeyInfo finds
+// the one stored key (through a copy the cache keeps), other bytes under the
+// same digest or the same shard never find it, and Reset empties the table.
+func TestCacheKeys(t *testing.T) {
+	a, b := mk(t, "A", false, nil), mk(t, "B", false, nil)
+	spkiA := a.cert.RawSubjectPublicKeyInfo
+	sumA := sha256.Sum256(spkiA)
+	// other: a SubjectPublicKeyInfo whose digest selects sumA's shard.
+	other := b.cert.RawSubjectPublicKeyInfo
+	for sha256.Sum256(other)[0]%cacheShards != sumA[0]%cacheShards {
+		other = mk(t, "B", false, nil).cert.RawSubjectPublicKeyInfo
+	}
 	c := NewCache(0)
-	leaf := mk(t, "Leaf", false, nil)
-	a, err := c.ParseCertificate(leaf.cert.Raw)
-	if err != nil {
-		t.Fatal(err)
+	input := bytes.Clone(spkiA)
+	c.putKey(sumA, input, a.cert.PublicKey)
+	clear(input) // the cache must have kept its own copy
+	for _, tc := range []struct {
+		name string
+		sum  [32]byte
+		spki []byte
+		want bool
+	}{
+		{"same bytes", sumA, spkiA, true},
+		{"equal copy", sumA, bytes.Clone(spkiA), true},
+		{"same digest, other bytes", sumA, other, false},
+		{"same shard, other digest", sha256.Sum256(other), other, false},
+		{"one byte more", sumA, append(bytes.Clone(spkiA), 0), false},
+	} {
+		got := c.key(tc.sum, tc.spki)
+		if (got == a.cert.PublicKey) != tc.want || !tc.want && got != nil {
+			t.Errorf("%s: key found = %v (stored one: %v), want the stored one: %v", tc.name, got != nil, got == a.cert.PublicKey, tc.want)
+		}
 	}
-	b, err := c.ParseCertificate(append([]byte(nil), leaf.cert.Raw...))
-	if err != nil {
-		t.Fatal(err)
+	// A second key in the same shard keeps its own entry.
+	c.putKey(sha256.Sum256(other), other, b.cert.PublicKey)
+	if c.key(sha256.Sum256(other), other) != b.cert.PublicKey || c.key(sumA, spkiA) != a.cert.PublicKey {
+		t.Error("two keys of one shard mixed")
 	}
-	if a != b {
-		t.Fatal("repeated DER returned a different *x509.Certificate")
+	if links, keys := c.len(); links != 0 || keys != 2 {
+		t.Fatalf("len = %d links, %d keys; want 0, 2", links, keys)
 	}
 	c.Reset()
-	if d, _ := c.ParseCertificate(leaf.cert.Raw); d == a {
-		t.Fatal("Reset kept the parsed certificate")
-	}
-	// Errors are returned, not cached; a nil cache still parses.
-	if _, err := c.ParseCertificate([]byte{0x30, 0x00}); err == nil {
-		t.Fatal("ParseCertificate accepted garbage")
+	if links, keys := c.len(); links != 0 || keys != 0 || c.key(sumA, spkiA) != nil {
+		t.Fatalf("after Reset: %d links, %d keys", links, keys)
 	}
 	var nilCache *Cache
-	if x, err := nilCache.ParseCertificate(leaf.cert.Raw); err != nil || x == a {
-		t.Fatalf("nil cache ParseCertificate = %p, %v", x, err)
-	}
 	nilCache.Reset()
 }
 
@@ -44,16 +65,13 @@ func TestCacheBound(t *testing.T) {
 	root := mk(t, "Root", true, nil)
 	for i := 0; i < 10*n; i++ {
 		leaf := mk(t, "Leaf", false, root)
-		if _, err := c.ParseCertificate(leaf.cert.Raw); err != nil {
-			t.Fatal(err)
-		}
 		c.putLink(linkKey{child: sha256.Sum256(leaf.cert.Raw)}, window(leaf.cert.NotBefore, leaf.cert.NotAfter, root.cert.NotBefore, root.cert.NotAfter))
 		spki := leaf.cert.RawSubjectPublicKeyInfo
 		c.putKey(sha256.Sum256(spki), spki, leaf.cert.PublicKey)
 	}
-	certs, links, keys := c.len()
-	if certs > n || links > n || keys > n || certs == 0 || links == 0 || keys == 0 {
-		t.Fatalf("after %d inserts: %d certs, %d links, %d keys; cap %d", 10*n, certs, links, keys, n)
+	links, keys := c.len()
+	if links > n || keys > n || links == 0 || keys == 0 {
+		t.Fatalf("after %d inserts: %d links, %d keys; cap %d", 10*n, links, keys, n)
 	}
 	if c.perShard*cacheShards != n {
 		t.Fatalf("capacity %d, want %d", c.perShard*cacheShards, n)
@@ -129,13 +147,16 @@ func TestCacheConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 100; i++ {
-				der := ders[(g*7+i)%len(ders)]
-				c, err := v.Cache.ParseCertificate(der)
-				if err != nil {
+				var ch Chain
+				if err := ch.Append(ders[(g*7+i)%len(ders)]); err != nil {
 					t.Error(err)
 					return
 				}
-				if _, err := v.Verify(certs(&tcert{cert: c}, inter), pool, t0, nil); err != nil {
+				if err := ch.Append(inter.cert.Raw); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := v.VerifyChain(&ch, pool, t0, nil); err != nil {
 					t.Error(err)
 					return
 				}
@@ -146,8 +167,8 @@ func TestCacheConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if c, l, k := v.Cache.len(); c > 16 || l > 16 || k > 16 {
-		t.Fatalf("cache grew to %d certs, %d links, %d keys", c, l, k)
+	if l, k := v.Cache.len(); l > 16 || k > 16 {
+		t.Fatalf("cache grew to %d links, %d keys", l, k)
 	}
 }
 

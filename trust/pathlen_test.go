@@ -121,7 +121,7 @@ func TestPathLenConstraintCachedLinks(t *testing.T) {
 			t.Fatalf("warming chain %d: %v", i, err)
 		}
 	}
-	if _, links, _ := v.Cache.len(); links < 3 {
+	if links, _ := v.Cache.len(); links < 3 {
 		t.Fatalf("cache holds %d links, want the 3 links of the chain", links)
 	}
 	for _, ch := range [][]*x509.Certificate{certs(leaf, sub, zero), certs(leaf, sub, zero, root)} {

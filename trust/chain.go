@@ -62,7 +62,8 @@ func (ch *Chain) Reset() { ch.n = 0 }
 // Len returns the number of certificates.
 func (ch *Chain) Len() int { return ch.n }
 
-// DER returns certificate i's DER encoding, a view into the appended bytes.
+// DER returns certificate i's DER encoding, a view into the appended bytes
+// (for one of the six mended Yubico certificates, into the mended copy).
 func (ch *Chain) DER(i int) []byte { return ch.certs[i].Raw }
 
 // Certificate returns certificate i as read. The result aliases the Chain.

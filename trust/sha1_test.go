@@ -10,7 +10,8 @@ import (
 
 // checkSHA1Signature verifies a certificate signature made with SHA-1
 // (sha1WithRSAEncryption or ecdsa-with-SHA1), which crypto/x509 refuses to
-// check at all. The issuer constraints (name, CA, keyUsage) are checked by the
+// check at all: the crypto/x509 side of the differential test
+// (chain_diff_test.go). The issuer constraints (name, CA, keyUsage) are checked by the
 // caller; this is only the signature.
 func checkSHA1Signature(child, issuer *x509.Certificate) bool {
 	switch child.SignatureAlgorithm {

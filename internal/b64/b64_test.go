@@ -217,11 +217,19 @@ func FuzzDecode(f *testing.F) {
 }
 
 func BenchmarkDecode(b *testing.B) {
-	src := []byte("wRhKX934BF4T3Ef1S2H1pla2ZrWQGPFthw6SVumVIBI")
-	dst := make([]byte, 64)
-	b.ReportAllocs()
-	for b.Loop() {
-		Decode(dst, src)
+	short := []byte("wRhKX934BF4T3Ef1S2H1pla2ZrWQGPFthw6SVumVIBI")
+	for _, tc := range []struct {
+		name string
+		src  []byte
+	}{{"43", short}, {"400", bytes.Repeat(short[:40], 10)}} {
+		b.Run(tc.name, func(b *testing.B) {
+			dst := make([]byte, len(tc.src))
+			b.SetBytes(int64(len(tc.src)))
+			b.ReportAllocs()
+			for b.Loop() {
+				Decode(dst, tc.src)
+			}
+		})
 	}
 }
 

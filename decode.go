@@ -89,7 +89,7 @@ func (rp *RelyingParty) decode(response []byte, dict, what int, buf *[]byte, out
 		return nil, malformed(s.response, "rawId is not base64url", ErrResponseBase64)
 	case !take(&rest, &js.userHandle, &out.userHandle, auth):
 		return nil, malformed("§7.2 step 6", "response.userHandle is not base64url", ErrResponseBase64)
-	case !take(&rest, &js.id, &out.id, all):
+	case !takeID(&rest, js, out, all):
 		return nil, malformed(s.response, "id is not base64url", ErrResponseBase64)
 	case !take(&rest, &js.attestationObject, &out.attestationObject, all && !auth):
 		return nil, malformed(s.binary, "response.attestationObject is not base64url", ErrResponseBase64)
@@ -124,6 +124,17 @@ func addSize(n *int, s *jstr, use bool) bool {
 	k, ok := decodedSize(s)
 	*n += k
 	return ok
+}
+
+// takeID is take for id, which is most often spelt exactly as rawId (decoded
+// before it): then it is those bytes, without decoding it again.
+func takeID(rest *[]byte, js *responseJSON, out *decoded, use bool) bool {
+	id, raw := &js.id, &js.rawID
+	if use && id.present && raw.present && !id.esc && !raw.esc && bytes.Equal(id.raw, raw.raw) {
+		out.id = out.rawID
+		return true
+	}
+	return take(rest, id, &out.id, use)
 }
 
 // take decodes member s into the front of *rest and sets *dst to it, when

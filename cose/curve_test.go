@@ -24,10 +24,20 @@ func TestCurveConstants(t *testing.T) {
 		if got := toBig(tc.f, &b); got.Cmp(params.B) != 0 {
 			t.Errorf("%s: b = %x", params.Name, got)
 		}
+		// onCurve4's constants: 3·R⁻¹ and b·R⁻².
+		r := new(big.Int).Lsh(big.NewInt(1), uint(64*tc.f.n))
+		rInv := new(big.Int).ModInverse(r, params.P)
+		three := new(big.Int).Mul(big.NewInt(3), rInv)
+		if got := toBig(tc.f, &tc.f.three); got.Cmp(three.Mod(three, params.P)) != 0 {
+			t.Errorf("%s: 3·R⁻¹ wrong", params.Name)
+		}
+		bR2 := new(big.Int).Mul(params.B, new(big.Int).Mul(rInv, rInv))
+		if got := toBig(tc.f, &tc.f.bR2); got.Cmp(bR2.Mod(bR2, params.P)) != 0 {
+			t.Errorf("%s: b·R⁻² wrong", params.Name)
+		}
 		if tc.f.size != (params.BitSize+7)/8 {
 			t.Errorf("%s: size %d", params.Name, tc.f.size)
 		}
-		r := new(big.Int).Lsh(big.NewInt(1), uint(64*tc.f.n))
 		rr := new(big.Int).Mod(new(big.Int).Mul(r, r), params.P)
 		if got := toBig(tc.f, &tc.f.rr); got.Cmp(rr) != 0 {
 			t.Errorf("%s: R² mod p wrong", params.Name)
@@ -65,6 +75,22 @@ func TestMulDifferential(t *testing.T) {
 			if toBig(f, &z).Cmp(want) != 0 {
 				t.Fatalf("n=%d: mul(%x, %x) = %x, want %x", f.n, a, b, toBig(f, &z), want)
 			}
+			if f == p256 {
+				fp, fx, fy := (*fe4)(f.p[:4]), (*fe4)(x[:4]), (*fe4)(y[:4])
+				var z4 fe4
+				mul4(&z4, fx, fy, fp)
+				if z4 != *(*fe4)(z[:4]) {
+					t.Fatalf("mul4(%x, %x) = %x, mul %x", a, b, z4, z[:4])
+				}
+				add4(&z4, fx, fy, fp)
+				if want := new(big.Int).Add(a, b); toBig(f, (*limbs)(append(z4[:], 0, 0, 0, 0, 0))).Cmp(want.Mod(want, p)) != 0 {
+					t.Fatal("add4")
+				}
+				sub4(&z4, fx, fy, fp)
+				if want := new(big.Int).Sub(a, b); toBig(f, (*limbs)(append(z4[:], 0, 0, 0, 0, 0))).Cmp(want.Mod(want, p)) != 0 {
+					t.Fatal("sub4")
+				}
+			}
 			f.add(&z, &x, &y)
 			if want := new(big.Int).Add(a, b); toBig(f, &z).Cmp(want.Mod(want, p)) != 0 {
 				t.Fatal("add")
@@ -98,6 +124,9 @@ func TestOnCurveDifferential(t *testing.T) {
 				got := tc.f.onCurve(pt[1:1+size], pt[1+size:])
 				if got != want {
 					t.Fatalf("%v %s %x: onCurve %v, ecdh %v", tc.c, what, pt, got, want)
+				}
+				if n := tc.f.onCurveN(pt[1:1+size], pt[1+size:]); n != got {
+					t.Fatalf("%v %s %x: onCurve %v, onCurveN %v", tc.c, what, pt, got, n)
 				}
 				if got {
 					agree++
@@ -134,6 +163,9 @@ func TestOnCurveDifferential(t *testing.T) {
 		if tc.f.onCurve(pb, pb) {
 			t.Errorf("%v: (p,p) accepted", tc.c)
 		}
+		if tc.f.onCurve(pb[1:], pb[1:]) || tc.f.onCurve(append(pb, 0), append(pb, 0)) {
+			t.Errorf("%v: coordinates of the wrong length accepted", tc.c)
+		}
 		t.Logf("%v: %d on curve, %d rejected, all agreeing with crypto/ecdh", tc.c, agree, reject)
 	}
 }
@@ -143,6 +175,11 @@ func TestOnCurveAllocations(t *testing.T) {
 	pt := k.PublicKey().Bytes()
 	if a := testing.AllocsPerRun(100, func() { p521.onCurve(pt[1:67], pt[67:]) }); a != 0 {
 		t.Fatalf("onCurve allocates %v", a)
+	}
+	k2, _ := ecdh.P256().GenerateKey(rand.Reader)
+	pt2 := k2.PublicKey().Bytes()
+	if a := testing.AllocsPerRun(100, func() { p256.onCurve(pt2[1:33], pt2[33:]) }); a != 0 {
+		t.Fatalf("onCurve (P-256) allocates %v", a)
 	}
 }
 

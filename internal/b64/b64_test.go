@@ -29,10 +29,18 @@ func check(t *testing.T, s string) {
 	t.Helper()
 	want, wantOK := oracle(s)
 	n, lenOK := DecodedLen([]byte(s))
-	dst := make([]byte, n)
-	got, ok := Decode(dst, []byte(s))
+	// Room past the decoded size, marked: Decode writes only dst[:n].
+	room := make([]byte, n+8)
+	for i := range room {
+		room[i] = 0xa5
+	}
+	dst := room[:n]
+	got, ok := Decode(room, []byte(s))
 	if ok != wantOK {
 		t.Fatalf("Decode(%q) ok=%v, encoding/base64 ok=%v", s, ok, wantOK)
+	}
+	if ok && !bytes.Equal(room[n:], bytes.Repeat([]byte{0xa5}, 8)) {
+		t.Fatalf("Decode(%q) wrote past the decoded size: %x", s, room[n:])
 	}
 	if !ok {
 		if wantOK && EqualDecoded([]byte(s), want) {
@@ -209,11 +217,19 @@ func FuzzDecode(f *testing.F) {
 }
 
 func BenchmarkDecode(b *testing.B) {
-	src := []byte("wRhKX934BF4T3Ef1S2H1pla2ZrWQGPFthw6SVumVIBI")
-	dst := make([]byte, 64)
-	b.ReportAllocs()
-	for b.Loop() {
-		Decode(dst, src)
+	short := []byte("wRhKX934BF4T3Ef1S2H1pla2ZrWQGPFthw6SVumVIBI")
+	for _, tc := range []struct {
+		name string
+		src  []byte
+	}{{"43", short}, {"400", bytes.Repeat(short[:40], 10)}} {
+		b.Run(tc.name, func(b *testing.B) {
+			dst := make([]byte, len(tc.src))
+			b.SetBytes(int64(len(tc.src)))
+			b.ReportAllocs()
+			for b.Loop() {
+				Decode(dst, tc.src)
+			}
+		})
 	}
 }
 

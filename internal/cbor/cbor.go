@@ -253,30 +253,55 @@ func (r *Reader) skip(depth int) bool {
 		if depth+1 > MaxDepth || v > MaxMapPairs || 2*v > uint64(len(*r)) {
 			return false
 		}
-		// Key positions as lengths of what remained before and after each key, so
-		// that a key is body[len(body)-start:len(body)-end]; kept on the stack, a
-		// map costs no allocation and duplicate checks never re-walk values.
-		var keys [MaxMapPairs][2]uint32
-		body := *r
-		for i := uint64(0); i < v; i++ {
-			start := len(*r)
-			if !r.skip(depth + 1) {
-				return false
-			}
-			end := len(*r)
-			keys[i] = [2]uint32{uint32(start), uint32(end)}
-			for j := uint64(0); j < i; j++ {
-				if keyEqual(keyAt(body, keys[j]), keyAt(body, keys[i])) {
-					return false
-				}
-			}
-			if !r.skip(depth + 1) {
+		if v <= smallMapPairs {
+			var keys [smallMapPairs][2]uint32
+			return r.skipPairs(depth, keys[:v])
+		}
+		return r.skipLargeMap(depth, v)
+	}
+	return false
+}
+
+// smallMapPairs is how many pairs a map may have for skip to keep its key
+// positions in a table on its own stack frame; larger maps (up to MaxMapPairs)
+// use skipLargeMap's table. It is not a limit: it keeps the table that
+// every map walk zeroes small, since WebAuthn maps have a dozen pairs at most.
+const smallMapPairs = 16
+
+// skipLargeMap is skip's map case for a map of more than smallMapPairs pairs,
+// kept out of line so that skip's recursive frames stay small.
+//
+//go:noinline
+func (r *Reader) skipLargeMap(depth int, n uint64) bool {
+	var keys [MaxMapPairs][2]uint32
+	return r.skipPairs(depth, keys[:n])
+}
+
+// skipPairs consumes len(keys) key-value pairs of a map nested inside depth
+// containers, rejecting a key equal to an earlier one.
+func (r *Reader) skipPairs(depth int, keys [][2]uint32) bool {
+	// Key positions as lengths of what remained before and after each key, so
+	// that a key is body[len(body)-start:len(body)-end]; kept on the stack, a
+	// map costs no allocation and duplicate checks never re-walk values.
+	body := *r
+	for i := range keys {
+		start := len(*r)
+		if !r.skip(depth + 1) {
+			return false
+		}
+		end := len(*r)
+		keys[i] = [2]uint32{uint32(start), uint32(end)}
+		k := keyAt(body, keys[i])
+		for j := 0; j < i; j++ {
+			if keyEqual(keyAt(body, keys[j]), k) {
 				return false
 			}
 		}
-		return true
+		if !r.skip(depth + 1) {
+			return false
+		}
 	}
-	return false
+	return true
 }
 
 // keyAt recovers a key from body given its offsets measured from the end of the input.
@@ -288,6 +313,11 @@ func keyAt(body []byte, k [2]uint32) []byte {
 // values by major type and argument, strings by major type and content, and
 // anything else by its bytes.
 func keyEqual(a, b []byte) bool {
+	if a[0]&0x1f < 24 && b[0]&0x1f < 24 {
+		// Both heads are one byte, which is then the major type and the
+		// argument: the keys are equal by value exactly when their bytes are.
+		return bytes.Equal(a, b)
+	}
 	ra, rb := Reader(a), Reader(b)
 	var ma, mb byte
 	var va, vb uint64

@@ -45,10 +45,17 @@ func (r *Reader) End() bool {
 	return len(*r) == 0
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+// spaceMask has bit c set for the four whitespace bytes c of RFC 8259 §2,
+// all at most ' '.
+const spaceMask = 1<<' ' | 1<<'\t' | 1<<'\n' | 1<<'\r'
+
+func isSpace(c byte) bool { return c <= ' ' && spaceMask>>c&1 != 0 }
 
 func (r *Reader) skipSpace() {
 	s := *r
+	if len(s) == 0 || s[0] > ' ' {
+		return // the common case: no whitespace
+	}
 	i := 0
 	for i < len(s) && isSpace(s[i]) {
 		i++
@@ -141,7 +148,11 @@ func (r *Reader) ReadString(raw *[]byte, escaped *bool) bool {
 	esc := false
 	for i := 1; i < len(s); {
 		// Runs of plain ASCII (no quote, backslash or control character) are
-		// the common case: skip them with one table lookup a byte.
+		// the common case: skip them eight bytes at a time, then one table
+		// lookup a byte up to the first byte that needs a look.
+		for len(s)-i >= 8 && plain8(le64(s[i:i+8:i+8])) {
+			i += 8
+		}
 		for i < len(s) && plainASCII[s[i]] {
 			i++
 		}
@@ -173,6 +184,32 @@ func (r *Reader) ReadString(raw *[]byte, escaped *bool) bool {
 		}
 	}
 	return false
+}
+
+// Byte-lane constants of plain8.
+const (
+	lanes01 = 0x0101010101010101
+	lanes80 = 0x8080808080808080
+)
+
+// plain8 reports whether all eight bytes of w are plainASCII: none has the
+// high bit set, is below 0x20, or is '"' or '\\'. The lane tests are the
+// exact "has a zero byte" and "has a byte below n" bit tricks (no false
+// negatives); a false positive only sends the bytes to the byte loop.
+func plain8(w uint64) bool {
+	q, b := w^'"'*lanes01, w^'\\'*lanes01 // zero lanes where w has '"' or '\\'
+	ctl := (w - 0x20*lanes01) &^ w        // a lane below 0x20 (or ≥ 0x80, caught by w)
+	quote := (q - lanes01) &^ q
+	bslash := (b - lanes01) &^ b
+	return (ctl|quote|bslash|w)&lanes80 == 0
+}
+
+// le64 reads 8 bytes little-endian (encoding/binary would bring in reflect,
+// which clientdata's TestDeps keeps out).
+func le64(b []byte) uint64 {
+	_ = b[7]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 // plainASCII marks the bytes a string may hold as they are and that need no

@@ -2,64 +2,19 @@ package trust
 
 import (
 	"bytes"
-	"crypto"
 	"crypto/ecdsa"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
-	"math/big"
 	"slices"
 	"testing"
 
 	"github.com/passkeykit/webauthn/cose"
 	"github.com/passkeykit/webauthn/internal/forge"
 )
-
-// scert is a test certificate with a key of any type.
-type scert struct {
-	cert *x509.Certificate
-	key  crypto.Signer
-}
-
-// mkSigner is mk for any key: it issues a certificate for key named name,
-// signed by parent (self-signed when parent is nil).
-func mkSigner(tb testing.TB, name string, ca bool, key crypto.Signer, parent *scert, edit ...func(*x509.Certificate)) *scert {
-	tb.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(serial.Add(1)),
-		Subject:               pkix.Name{CommonName: name, Organization: []string{"passkeykit test"}},
-		NotBefore:             t0.AddDate(-1, 0, 0),
-		NotAfter:              t0.AddDate(1, 0, 0),
-		BasicConstraintsValid: true,
-		IsCA:                  ca,
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-	}
-	if ca {
-		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
-	}
-	for _, e := range edit {
-		e(tmpl)
-	}
-	signer, signerCert := key, tmpl
-	if parent != nil {
-		signer, signerCert = parent.key, parent.cert
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, signerCert, key.Public(), signer)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &scert{cert: c, key: key}
-}
-
-func (t *tcert) signer() *scert { return &scert{cert: t.cert, key: t.key} }
 
 // rsaKey is an RSA-2048 key from the forge's fixed set (no key generation).
 func rsaKey(label string) *rsa.PrivateKey {

@@ -1,6 +1,7 @@
 package trust
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -33,6 +34,23 @@ func mk(tb testing.TB, name string, ca bool, parent *tcert, edit ...func(*x509.C
 	if err != nil {
 		tb.Fatal(err)
 	}
+	var p *scert
+	if parent != nil {
+		p = parent.signer()
+	}
+	return &tcert{cert: mkSigner(tb, name, ca, key, p, edit...).cert, key: key}
+}
+
+// scert is a test certificate with a key of any type.
+type scert struct {
+	cert *x509.Certificate
+	key  crypto.Signer
+}
+
+// mkSigner is mk for any key: it issues a certificate for key named name,
+// signed by parent (self-signed when parent is nil).
+func mkSigner(tb testing.TB, name string, ca bool, key crypto.Signer, parent *scert, edit ...func(*x509.Certificate)) *scert {
+	tb.Helper()
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(serial.Add(1)),
 		Subject:               pkix.Name{CommonName: name, Organization: []string{"passkeykit test"}},
@@ -52,7 +70,7 @@ func mk(tb testing.TB, name string, ca bool, parent *tcert, edit ...func(*x509.C
 	if parent != nil {
 		signer, signerCert = parent.key, parent.cert
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, signerCert, &key.PublicKey, signer)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, signerCert, key.Public(), signer)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -60,8 +78,10 @@ func mk(tb testing.TB, name string, ca bool, parent *tcert, edit ...func(*x509.C
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &tcert{cert: c, key: key}
+	return &scert{cert: c, key: key}
 }
+
+func (t *tcert) signer() *scert { return &scert{cert: t.cert, key: t.key} }
 
 func certs(ts ...*tcert) []*x509.Certificate {
 	out := make([]*x509.Certificate, len(ts))

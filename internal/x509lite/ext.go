@@ -176,16 +176,13 @@ func keyUsage(b []byte) KeyUsage {
 // rfc822Name and dNSName ASCII, iPAddress 4 or 16 bytes; a
 // uniformResourceIdentifier is refused (crypto/x509 runs url.Parse on it).
 func validSAN(v cryptobyte.String) bool {
-	var seq cryptobyte.String
-	if !v.ReadASN1(&seq, asn1.SEQUENCE) || !v.Empty() {
+	if len(v) == 0 {
 		return false
 	}
-	for !seq.Empty() {
-		var gn cryptobyte.String
-		var tag asn1.Tag
-		if !seq.ReadAnyASN1(&gn, &tag) {
-			return false
-		}
+	names := SANNames(v)
+	var tag asn1.Tag
+	var gn []byte
+	for names.Next(&tag, &gn) {
 		switch tag {
 		case asn1.Tag(1).ContextSpecific(), asn1.Tag(2).ContextSpecific():
 			if !ascii(gn) {
@@ -199,7 +196,7 @@ func validSAN(v cryptobyte.String) bool {
 			}
 		}
 	}
-	return true
+	return !names.Malformed()
 }
 
 // SANHasStdNames reports whether san, a SubjectAltName extension value
@@ -212,25 +209,18 @@ func validSAN(v cryptobyte.String) bool {
 // holds only a directoryName, W3C WebAuthn Level 3 §8.3.1). Malformed input
 // holds none.
 func SANHasStdNames(san []byte) bool {
-	v := cryptobyte.String(san)
-	var seq cryptobyte.String
-	if !v.ReadASN1(&seq, asn1.SEQUENCE) || !v.Empty() {
-		return false
-	}
 	found := false
-	for !seq.Empty() {
-		var gn cryptobyte.String
-		var tag asn1.Tag
-		if !seq.ReadAnyASN1(&gn, &tag) {
-			return false
-		}
+	names := SANNames(san)
+	var tag asn1.Tag
+	var gn []byte
+	for names.Next(&tag, &gn) {
 		switch tag {
 		case asn1.Tag(1).ContextSpecific(), asn1.Tag(2).ContextSpecific(),
 			asn1.Tag(6).ContextSpecific(), asn1.Tag(7).ContextSpecific():
 			found = true
 		}
 	}
-	return found
+	return found && !names.Malformed()
 }
 
 // OIDTCGKPAIKCertificate is tcg-kp-AIKCertificate (2.23.133.8.3), the

@@ -42,3 +42,7 @@ func (g *GeneralNames) Next(tag *asn1.Tag, value *[]byte) bool {
 	*value = v
 	return true
 }
+
+// Malformed reports whether iteration stopped on malformed input rather than
+// at the end.
+func (g *GeneralNames) Malformed() bool { return g.bad }

@@ -205,10 +205,15 @@ func (r *Reader) ReadBool(out *bool) bool {
 // SkipItem consumes one complete, well-formed item and, when raw is not nil,
 // sets it to the item's exact bytes. Nested items are validated as described in
 // the package documentation, including duplicate map keys at every depth.
-func (r *Reader) SkipItem(raw *[]byte) bool {
+func (r *Reader) SkipItem(raw *[]byte) bool { return r.SkipNested(0, raw) }
+
+// SkipNested is SkipItem for an item that sits inside depth containers the
+// caller has read by hand: the item's own nesting counts from depth, so that
+// it is held to MaxDepth exactly as when SkipItem walks the outermost item.
+func (r *Reader) SkipNested(depth int, raw *[]byte) bool {
 	start := *r
 	s := *r
-	if uint64(len(s)) > MaxInputLen || !s.skip(0) {
+	if uint64(len(s)) > MaxInputLen || depth < 0 || !s.skip(depth) {
 		return false
 	}
 	if raw != nil {

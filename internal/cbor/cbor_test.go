@@ -184,6 +184,24 @@ func TestMaxDepth(t *testing.T) {
 			t.Errorf("%x: depth %d accepted", open, MaxDepth+1)
 		}
 	}
+	// SkipNested counts from the depth it is given: inside d containers, an
+	// item may nest MaxDepth-d more.
+	for _, d := range []int{0, 1, 5, MaxDepth} {
+		for _, tc := range []struct {
+			n  int
+			ok bool
+		}{{MaxDepth - d, true}, {MaxDepth - d + 1, false}} {
+			b := nest(tc.n, 0x81)
+			r := Reader(b)
+			var raw []byte
+			if ok := r.SkipNested(d, &raw) && r.Empty(); ok != tc.ok || (ok && len(raw) != len(b)) {
+				t.Errorf("SkipNested(%d) of %d levels: %v", d, tc.n, ok)
+			}
+		}
+	}
+	if r := (Reader{0x00}); r.SkipNested(-1, nil) {
+		t.Error("SkipNested(-1) accepted")
+	}
 	// 10k-deep nesting fails fast and without allocation.
 	deep := nest(10000, 0x81)
 	if n := testing.AllocsPerRun(10, func() { Valid(deep) }); n != 0 || Valid(deep) {

@@ -95,6 +95,35 @@ func valueErr(b []byte, depth int) error {
 	return ErrResponseSyntax
 }
 
+// The member names parseTop and parseInner read, in the order of their
+// Keys.Names (jsonx compares a name with these first and hashes only others).
+var (
+	topNames   = [...]string{"id", "rawId", "type", "response", "authenticatorAttachment", "clientExtensionResults"}
+	innerNames = [...]string{"clientDataJSON", "attestationObject", "authenticatorData", "signature", "userHandle",
+		"transports", "publicKey", "publicKeyAlgorithm"}
+)
+
+// Indexes into topNames and innerNames.
+const (
+	topID = iota
+	topRawID
+	topType
+	topResponse
+	topAttachment
+	topExtensions
+)
+
+const (
+	innerClientDataJSON = iota
+	innerAttestationObject
+	innerAuthenticatorData
+	innerSignature
+	innerUserHandle
+	innerTransports
+	innerPublicKey
+	innerPublicKeyAlgorithm
+)
+
 func parseTop(b []byte, ceremony int, out *responseJSON) error {
 	r := jsonx.Reader(b)
 	if !r.ReadObjectStart() {
@@ -103,24 +132,24 @@ func parseTop(b []byte, ceremony int, out *responseJSON) error {
 		}
 		return ErrResponseSyntax
 	}
-	var keys jsonx.Keys
+	keys := jsonx.Keys{Names: topNames[:]}
 	var k []byte
 	var esc, haveResponse bool
 	m := jsonx.Members{Keys: &keys}
 	for m.Next(&r, &k, &esc) {
 		var err error
-		switch {
-		case jsonx.StringEqual(k, esc, "id"):
+		switch m.Known() {
+		case topID:
 			err = readStr(&r, &out.id)
-		case jsonx.StringEqual(k, esc, "rawId"):
+		case topRawID:
 			err = readStr(&r, &out.rawID)
-		case jsonx.StringEqual(k, esc, "type"):
+		case topType:
 			err = readStr(&r, &out.typ)
-		case jsonx.StringEqual(k, esc, "authenticatorAttachment"):
+		case topAttachment:
 			err = readOptStr(&r, &out.attachment)
-		case jsonx.StringEqual(k, esc, "clientExtensionResults"):
+		case topExtensions:
 			err = readObject(&r, 2, &out.extensions)
-		case jsonx.StringEqual(k, esc, "response"):
+		case topResponse:
 			haveResponse = true
 			err = parseInner(&r, ceremony, out)
 		default:
@@ -157,32 +186,32 @@ func parseInner(r *jsonx.Reader, ceremony int, out *responseJSON) error {
 		return ErrResponseFieldType
 	}
 	r.ReadObjectStart()
-	var keys jsonx.Keys
+	keys := jsonx.Keys{Names: innerNames[:]}
 	var k []byte
 	var esc bool
 	m := jsonx.Members{Keys: &keys}
 	for m.Next(r, &k, &esc) {
 		var err error
-		switch {
-		case jsonx.StringEqual(k, esc, "clientDataJSON"):
+		switch known := m.Known(); {
+		case known == innerClientDataJSON:
 			err = readStr(r, &out.clientDataJSON)
-		case jsonx.StringEqual(k, esc, "authenticatorData"):
+		case known == innerAuthenticatorData:
 			err = readStr(r, &out.authenticatorData)
-		case jsonx.StringEqual(k, esc, "attestationObject"):
+		case known == innerAttestationObject:
 			err = readStr(r, &out.attestationObject)
-		case ceremony == ceremonyRegistration && jsonx.StringEqual(k, esc, "transports"):
+		case ceremony == ceremonyRegistration && known == innerTransports:
 			err = readStrings(r, &out.transports)
-		case ceremony == ceremonyRegistration && jsonx.StringEqual(k, esc, "publicKey"):
+		case ceremony == ceremonyRegistration && known == innerPublicKey:
 			err = readStr(r, &out.publicKey)
-		case ceremony == ceremonyRegistration && jsonx.StringEqual(k, esc, "publicKeyAlgorithm"):
+		case ceremony == ceremonyRegistration && known == innerPublicKeyAlgorithm:
 			if r.Peek() != jsonx.KindNumber {
 				err = typeErr(r)
 			} else if !r.ReadNumber(&out.publicKeyAlgorithm) {
 				err = ErrResponseSyntax
 			}
-		case ceremony == ceremonyAuthentication && jsonx.StringEqual(k, esc, "signature"):
+		case ceremony == ceremonyAuthentication && known == innerSignature:
 			err = readStr(r, &out.signature)
-		case ceremony == ceremonyAuthentication && jsonx.StringEqual(k, esc, "userHandle"):
+		case ceremony == ceremonyAuthentication && known == innerUserHandle:
 			err = readOptStr(r, &out.userHandle)
 		default:
 			err = skip(r, 3)

@@ -197,10 +197,53 @@ func TestParseObjectRejects(t *testing.T) {
 		{"indefinite attStmt", "a3" + kFmt + vNone + kAttStmt + "bf ff" + kAuthData + vAuth, ErrMalformedObject},
 		{"huge authData length", "a3" + kFmt + vNone + kAttStmt + vEmptyMap + kAuthData + "5b ffffffffffffffff", ErrMalformedObject},
 		{"int key", "a3 01" + vNone + kAttStmt + vEmptyMap + kAuthData + vAuth, ErrUnknownKey},
+		// What the single walk hands to the exact one.
+		{"duplicate fmt in three pairs", "a3" + kFmt + vNone + kFmt + vNone + kAuthData + vAuth, ErrMalformedObject},
+		{"fmt not UTF-8", "a3" + kFmt + "61 ff" + kAttStmt + vEmptyMap + kAuthData + vAuth, ErrMalformedObject},
+		{"attStmt past MaxDepth", "a3" + kFmt + vNone + kAttStmt + deepStmt(15) + kAuthData + vAuth, ErrMalformedObject},
+		{"compound with a map", "a3" + kFmt + "68 636f6d706f756e64" + kAttStmt + vEmptyMap + kAuthData + vAuth, ErrFieldType},
+		{"malformed after a field type error", "a3" + kFmt + "01" + kAttStmt + "bf ff" + kAuthData + vAuth, ErrMalformedObject},
 	} {
 		var o Object
 		if err := ParseObject(hx(tc.hex), &o); !errors.Is(err, tc.err) {
 			t.Errorf("%s: got %v want %v", tc.name, err, tc.err)
+		}
+	}
+}
+
+// deepStmt is an attStmt map holding arrays nested n deep: inside the
+// object's map it makes n+2 nested containers.
+func deepStmt(n int) string {
+	return "a1 61 61" + strings.Repeat("81", n) + "00"
+}
+
+// TestParseObjectSingleWalk checks that every object expected to verify goes
+// through the single walk with the exact walk's result, and that objects the
+// single walk leaves to the exact walk still parse when they are well formed.
+func TestParseObjectSingleWalk(t *testing.T) {
+	for _, tc := range []struct{ name, hex string }{
+		{"attStmt at MaxDepth", "a3" + kFmt + vNone + kAttStmt + deepStmt(14) + kAuthData + vAuth},
+		{"two-byte key head", "a3 78 03 666d74" + vNone + kAttStmt + vEmptyMap + kAuthData + vAuth},
+		{"two-byte map head", "b8 03" + kFmt + vNone + kAttStmt + vEmptyMap + kAuthData + vAuth},
+	} {
+		b := hx(tc.hex)
+		var once, o Object
+		taken := parseObjectOnce(b, &once)
+		if err := ParseObject(b, &o); err != nil || o.Format != FormatNone || !bytes.Equal(o.Raw, b) {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+		if taken && !sameObject(&once, &o) {
+			t.Errorf("%s: the two walks disagree", tc.name)
+		}
+	}
+	for _, b := range validObjects(t) {
+		var once, exact Object
+		if !parseObjectOnce(b, &once) {
+			t.Errorf("%x: not taken by the single walk", b[:min(len(b), 16)])
+			continue
+		}
+		if err := parseObject(b, &exact); err != nil || !sameObject(&once, &exact) {
+			t.Errorf("%x: exact walk disagrees: %v", b[:min(len(b), 16)], err)
 		}
 	}
 }
@@ -284,6 +327,13 @@ func FuzzParseObject(f *testing.F) {
 		f.Add(vo.B)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		// The single walk accepts only what the exact walk accepts, with the same result.
+		var once, exact Object
+		if parseObjectOnce(b, &once) {
+			if err := parseObject(b, &exact); err != nil || !sameObject(&once, &exact) {
+				t.Fatalf("single walk accepted what the exact walk did not read alike: %v", err)
+			}
+		}
 		var o Object
 		if ParseObject(b, &o) != nil {
 			if o.Raw != nil || o.AuthData != nil || o.AttStmt.Raw != nil {
@@ -306,6 +356,15 @@ func FuzzParseObject(f *testing.F) {
 			}
 		}
 	})
+}
+
+// sameObject reports whether two Objects are views of the same bytes.
+func sameObject(a, b *Object) bool {
+	same := func(x, y []byte) bool {
+		return len(x) == len(y) && cap(x) == cap(y) && (len(x) == 0 || &x[0] == &y[0])
+	}
+	return a.Format == b.Format && same(a.Raw, b.Raw) && same(a.FormatText, b.FormatText) &&
+		same(a.AttStmt.Raw, b.AttStmt.Raw) && same(a.AuthData, b.AuthData)
 }
 
 func BenchmarkParseObject(b *testing.B) {

@@ -45,6 +45,20 @@ type parser struct {
 	seen uint8
 }
 
+// memberNames are the members of CollectedClientData that Parse reads, in
+// the order of the name* indexes (jsonx compares a name with these first and
+// hashes only others).
+var memberNames = [...]string{"type", "challenge", "origin", "crossOrigin", "topOrigin", "tokenBinding"}
+
+const (
+	nameType = iota
+	nameChallenge
+	nameOrigin
+	nameCrossOrigin
+	nameTopOrigin
+	nameTokenBinding
+)
+
 // seen bits.
 const (
 	seenType = 1 << iota
@@ -57,12 +71,14 @@ const (
 
 // parse parses b; fast selects the §5.8.1.2 prefix path.
 func (p *parser) parse(b []byte, fast bool) error {
+	p.keys.Names = memberNames[:]
 	if fast {
 		r, ok := p.prefix(b)
 		if ok {
 			return p.members(r, b)
 		}
 		*p = parser{}
+		p.keys.Names = memberNames[:]
 	}
 	r := jsonx.Reader(b)
 	if !r.ReadObjectStart() {
@@ -159,7 +175,7 @@ func (p *parser) members(r jsonx.Reader, b []byte) error {
 	var esc bool
 	m := jsonx.Members{Keys: &p.keys}
 	for m.Next(&r, &k, &esc) {
-		if err := p.member(&r, k, esc); err != nil {
+		if err := p.member(&r, m.Known()); err != nil {
 			return err
 		}
 	}
@@ -187,24 +203,25 @@ func (p *parser) members(r jsonx.Reader, b []byte) error {
 	return nil
 }
 
-// member reads the value of the member named k (a view, escaped or not).
-// Duplicates were rejected before, so each known member is seen once.
-func (p *parser) member(r *jsonx.Reader, k []byte, esc bool) error {
-	switch {
-	case jsonx.StringEqual(k, esc, "type"):
+// member reads the value of the member whose name is memberNames[known], or
+// of an unknown member when known is -1. Duplicates were rejected before, so
+// each known member is seen once.
+func (p *parser) member(r *jsonx.Reader, known int) error {
+	switch known {
+	case nameType:
 		p.seen |= seenType
 		return p.str(r, &p.cd.Type, &p.cd.TypeEscaped)
-	case jsonx.StringEqual(k, esc, "challenge"):
+	case nameChallenge:
 		p.seen |= seenChallenge
 		return p.str(r, &p.cd.Challenge, &p.cd.ChallengeEscaped)
-	case jsonx.StringEqual(k, esc, "origin"):
+	case nameOrigin:
 		p.seen |= seenOrigin
 		return p.str(r, &p.cd.Origin, &p.cd.OriginEscaped)
-	case jsonx.StringEqual(k, esc, "topOrigin"):
+	case nameTopOrigin:
 		p.seen |= seenTopOrigin
 		p.cd.HasTopOrigin = true
 		return p.str(r, &p.cd.TopOrigin, &p.cd.TopOriginEscaped)
-	case jsonx.StringEqual(k, esc, "crossOrigin"):
+	case nameCrossOrigin:
 		p.seen |= seenCrossOrigin
 		var co bool
 		if !r.ReadBool(&co) {
@@ -215,7 +232,7 @@ func (p *parser) member(r *jsonx.Reader, k []byte, esc bool) error {
 			p.cd.CrossOrigin = CrossOriginTrue
 		}
 		return nil
-	case jsonx.StringEqual(k, esc, "tokenBinding"):
+	case nameTokenBinding:
 		p.seen |= seenTokenBinding
 		return skip(r, &p.cd.TokenBinding)
 	}

@@ -104,18 +104,27 @@ func parseKey(b []byte, k *Key) error {
 		params       [slots + 1][]byte
 		ktyOK, algOK bool
 	)
+	// Integer labels in [-smallLabels, smallLabels) (every label a credential
+	// key uses) are checked for duplicates in a bit set; the others, text
+	// labels and larger integers, against the earlier ones in seen.
+	var small uint64
+	nseen := 0
 	for i := 0; i < n; i++ {
 		var l label
 		var major byte
 		if !r.PeekMajor(&major) {
 			return ErrMalformed
 		}
-		switch major {
-		case cbor.MajorUint, cbor.MajorNegInt:
+		switch c := r[0]; {
+		case c < 0x18: // an unsigned integer below 24, its head one byte
+			l.num, r = int64(c), r[1:]
+		case c >= 0x20 && c < 0x38: // a negative integer above -25
+			l.num, r = -1-int64(c-0x20), r[1:]
+		case major == cbor.MajorUint || major == cbor.MajorNegInt:
 			if !r.ReadInt(&l.num) {
 				return ErrMalformed
 			}
-		case cbor.MajorText:
+		case major == cbor.MajorText:
 			if !r.ReadText(&l.text) {
 				return ErrMalformed
 			}
@@ -125,12 +134,21 @@ func parseKey(b []byte, k *Key) error {
 		default:
 			return ErrMalformed // RFC 9052 §7: label = int / tstr
 		}
-		for j := 0; j < i; j++ {
-			if sameLabel(&seen[j], &l) {
+		if l.text == nil && l.num >= -smallLabels && l.num < smallLabels {
+			bit := uint64(1) << (l.num + smallLabels)
+			if small&bit != 0 {
 				return ErrDuplicateLabel
 			}
+			small |= bit
+		} else {
+			for j := 0; j < nseen; j++ {
+				if sameLabel(&seen[j], &l) {
+					return ErrDuplicateLabel
+				}
+			}
+			seen[nseen] = l
+			nseen++
 		}
-		seen[i] = l
 		var v []byte
 		if !r.SkipItem(&v) {
 			return ErrMalformed
@@ -196,6 +214,10 @@ func parseKey(b []byte, k *Key) error {
 	}
 	return parseAKP(k, &params)
 }
+
+// smallLabels bounds the integer labels parseKey checks for duplicates in a
+// 64-bit set: [-32, 32).
+const smallLabels = 32
 
 func sameLabel(a, b *label) bool {
 	if (a.text == nil) != (b.text == nil) {

@@ -206,9 +206,41 @@ func (r *Reader) ReadBool(out *bool) bool {
 // sets it to the item's exact bytes. Nested items are validated as described in
 // the package documentation, including duplicate map keys at every depth.
 func (r *Reader) SkipItem(raw *[]byte) bool {
+	// An integer or simple value with a one-byte head, or a byte string with a
+	// head of one or two bytes (the members of a COSE key), is taken without
+	// the walk.
+	s := *r
+	if len(s) == 0 {
+		return false
+	}
+	var n int
+	switch c := s[0]; {
+	case c < 0x18 || (c >= 0x20 && c < 0x38) || (c >= 0xe0 && c < 0xf8):
+		n = 1
+	case c >= 0x40 && c < 0x58:
+		n = 1 + int(c-0x40)
+	case c == 0x58 && len(s) >= 2:
+		n = 2 + int(s[1])
+	default:
+		return r.SkipNested(0, raw)
+	}
+	if n > len(s) {
+		return false
+	}
+	if raw != nil {
+		*raw = s[:n:n]
+	}
+	*r = s[n:]
+	return true
+}
+
+// SkipNested is SkipItem for an item that sits inside depth containers the
+// caller has read by hand: the item's own nesting counts from depth, so that
+// it is held to MaxDepth exactly as when SkipItem walks the outermost item.
+func (r *Reader) SkipNested(depth int, raw *[]byte) bool {
 	start := *r
 	s := *r
-	if uint64(len(s)) > MaxInputLen || !s.skip(0) {
+	if uint64(len(s)) > MaxInputLen || depth < 0 || !s.skip(depth) {
 		return false
 	}
 	if raw != nil {
@@ -223,7 +255,11 @@ func (r *Reader) SkipItem(raw *[]byte) bool {
 func (r *Reader) skip(depth int) bool {
 	var m byte
 	var v uint64
-	if !r.head(&m, &v) {
+	if b := *r; len(b) > 0 && b[0]&0x1f < 24 && b[0]>>5 != MajorTag {
+		// A one-byte head, as head would read it.
+		m, v = b[0]>>5, uint64(b[0]&0x1f)
+		*r = b[1:]
+	} else if !r.head(&m, &v) {
 		return false
 	}
 	switch m {
@@ -283,25 +319,57 @@ func (r *Reader) skipPairs(depth int, keys [][2]uint32) bool {
 	// Key positions as lengths of what remained before and after each key, so
 	// that a key is body[len(body)-start:len(body)-end]; kept on the stack, a
 	// map costs no allocation and duplicate checks never re-walk values.
+	//
+	// Integer keys whose value is below 24 (most keys of COSE maps) are
+	// checked in a bit set instead: by value such a key equals only another
+	// integer of the same sign and value, never a key kept in the table.
 	body := *r
-	for i := range keys {
+	var small uint64
+	nt := 0
+	for range keys {
 		start := len(*r)
 		if !r.skip(depth + 1) {
 			return false
 		}
 		end := len(*r)
-		keys[i] = [2]uint32{uint32(start), uint32(end)}
-		k := keyAt(body, keys[i])
-		for j := 0; j < i; j++ {
-			if keyEqual(keyAt(body, keys[j]), k) {
+		k := body[len(body)-start : len(body)-end]
+		if bit := smallIntKey(k); bit != 0 {
+			if small&bit != 0 {
 				return false
 			}
+			small |= bit
+		} else {
+			for j := 0; j < nt; j++ {
+				if keyEqual(keyAt(body, keys[j]), k) {
+					return false
+				}
+			}
+			keys[nt] = [2]uint32{uint32(start), uint32(end)}
+			nt++
 		}
 		if !r.skip(depth + 1) {
 			return false
 		}
 	}
 	return true
+}
+
+// smallIntKey returns, for an encoded, well-formed integer key whose value is
+// below 24 (0..23 or -1..-24, whatever the width of its head), a bit of its
+// own among 48; for any other key, 0.
+func smallIntKey(k []byte) uint64 {
+	m := k[0] >> 5
+	if m > MajorNegInt {
+		return 0
+	}
+	v := uint64(k[0] & 0x1f)
+	if v >= 24 {
+		h := Reader(k)
+		if !h.head(&m, &v) || v >= 24 {
+			return 0
+		}
+	}
+	return 1 << (uint64(m)*24 + v)
 }
 
 // keyAt recovers a key from body given its offsets measured from the end of the input.

@@ -128,6 +128,11 @@ func TestRejects(t *testing.T) {
 		{"duplicate text keys", "a2 61 61 01 61 61 02"},
 		{"duplicate float keys of two widths", "a2 f9 3c00 01 fa 3f800000 02"},
 		{"nested duplicate", "a1 01 a2 02 00 02 00"},
+		{"duplicate negative keys, non-minimal", "a2 20 00 38 00 00"},
+		{"duplicate -24, non-minimal", "a3 01 00 37 00 39 0017 00"},
+		{"duplicate int key 24", "a3 18 18 00 01 00 19 0018 00"},
+		{"duplicate key after small int keys", "a4 01 00 61 61 00 20 00 61 61 00"},
+		{"duplicate byte key", "a2 41 00 00 41 00 00"},
 		{"bytes length past end", "43 01 02"},
 		{"bytes claiming 2^64-1", "5b ffffffffffffffff 00"},
 		{"text claiming 2^32", "7b 0000000100000000"},
@@ -154,6 +159,12 @@ func TestAccepts(t *testing.T) {
 		{"null", "f6"},
 		{"distinct keys", "a3 01 01 20 02 61 61 03"},
 		{"int 1 vs text 1", "a2 01 00 61 31 00"},
+		{"0 vs -1", "a2 00 00 20 00"},
+		{"23 vs -24", "a2 17 00 37 00"},
+		{"23 vs 24", "a2 17 00 18 18 00"},
+		{"int 1 vs simple 1", "a2 01 00 e1 00"},
+		{"int 1 vs bytes of 1", "a2 01 00 41 01 00"},
+		{"a COSE key's labels", "a5 01 02 03 26 20 01 21 41 00 22 41 00"},
 		{"empty map", "a0"},
 		{"nested", "a1 63 78 35 63 81 43 010203"},
 	} {
@@ -183,6 +194,24 @@ func TestMaxDepth(t *testing.T) {
 		if Valid(nest(MaxDepth+1, open)) {
 			t.Errorf("%x: depth %d accepted", open, MaxDepth+1)
 		}
+	}
+	// SkipNested counts from the depth it is given: inside d containers, an
+	// item may nest MaxDepth-d more.
+	for _, d := range []int{0, 1, 5, MaxDepth} {
+		for _, tc := range []struct {
+			n  int
+			ok bool
+		}{{MaxDepth - d, true}, {MaxDepth - d + 1, false}} {
+			b := nest(tc.n, 0x81)
+			r := Reader(b)
+			var raw []byte
+			if ok := r.SkipNested(d, &raw) && r.Empty(); ok != tc.ok || (ok && len(raw) != len(b)) {
+				t.Errorf("SkipNested(%d) of %d levels: %v", d, tc.n, ok)
+			}
+		}
+	}
+	if r := (Reader{0x00}); r.SkipNested(-1, nil) {
+		t.Error("SkipNested(-1) accepted")
 	}
 	// 10k-deep nesting fails fast and without allocation.
 	deep := nest(10000, 0x81)

@@ -50,6 +50,15 @@ func (m *Members) Next(r *Reader, name *[]byte, escaped *bool) bool {
 	return true
 }
 
+// Known returns the index in Keys.Names of the name Next just read, or -1
+// when it is none of them or Keys is nil.
+func (m *Members) Known() int {
+	if m.Keys == nil {
+		return -1
+	}
+	return m.Keys.Known()
+}
+
 // Code says why Next stopped: CodeOK after the closing '}', or why the
 // object was rejected. It is CodeOK while Next has not yet returned false.
 func (m *Members) Code() Code { return m.code }

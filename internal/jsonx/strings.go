@@ -154,9 +154,20 @@ const _ = uint8(MaxMembers)
 // time linear in the length of its names, however alike they are: comparing
 // every pair, as a plain scan would, costs MaxMembers/2 times that when the
 // names differ only at the end.
+//
+// Names, when set before the first Add, lists the member names the caller
+// expects (at most MaxKnownNames, distinct): Add compares a name with them
+// first, after decoding its escapes, and records a match in a bit set; only
+// the other names are hashed into the table. A known name equals no other
+// name, so duplicates are refused exactly as without Names, and Known tells
+// the caller which name was added without comparing it again.
 type Keys struct {
-	n int
-	k [MaxMembers]struct {
+	Names []string
+	known uint64 // bit i: Names[i] recorded
+	last  uint8  // index+1 in Names of the name last added; 0 for another name
+	total int    // names recorded, known or in the table
+	n     int    // names in the table
+	k     [MaxMembers]struct {
 		raw []byte
 		esc bool
 	}
@@ -169,8 +180,23 @@ type Keys struct {
 // (so "type" and "\u0074ype" are the same name), or when MaxMembers names are
 // already recorded; Len tells the two apart.
 func (ks *Keys) Add(raw []byte, escaped bool) bool {
-	if ks.n == MaxMembers {
+	if ks.total == MaxMembers {
 		return false
+	}
+	names := ks.Names
+	if len(names) > MaxKnownNames {
+		names = names[:MaxKnownNames]
+	}
+	for i, name := range names {
+		if StringEqual(raw, escaped, name) {
+			if ks.known>>i&1 != 0 {
+				return false
+			}
+			ks.known |= 1 << i
+			ks.last = uint8(i + 1)
+			ks.total++
+			return true
+		}
 	}
 	h := hashName(raw, escaped)
 	i := h % keySlots
@@ -185,11 +211,21 @@ func (ks *Keys) Add(raw []byte, escaped bool) bool {
 	ks.h[ks.n] = h
 	ks.k[ks.n].raw, ks.k[ks.n].esc = raw, escaped
 	ks.n++
+	ks.total++
+	ks.last = 0
 	return true
 }
 
 // Len returns the number of names recorded.
-func (ks *Keys) Len() int { return ks.n }
+func (ks *Keys) Len() int { return ks.total }
+
+// Known returns the index in Names of the name the last successful Add
+// recorded, or -1 when it is not one of Names.
+func (ks *Keys) Known() int { return int(ks.last) - 1 }
+
+// MaxKnownNames is the most entries of Keys.Names that Add compares: one bit
+// each in a uint64. Entries past it are treated as unknown names.
+const MaxKnownNames = 64
 
 // hashName hashes the decoded form of a string view. Runs without escapes are
 // hashed in place; maphash hashes a byte sequence the same however it is

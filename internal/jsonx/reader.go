@@ -30,7 +30,7 @@ const MaxDepth = 16
 // MaxMembers is the most members an object may have: WebAuthn objects have
 // fewer than twenty. It sizes the fixed, stack-allocated duplicate-name table
 // of Keys (which hashes each name once, so its cost is linear in the names'
-// length) and bounds the probes per name.
+// length) and bounds the hashes compared per name.
 const MaxMembers = 64
 
 // Reader is JSON text consumed from the front.

@@ -290,8 +290,8 @@ func (rp *RelyingParty) verifyRegistration(response []byte, p *RegistrationParam
 	if err := rp.verifyClientData(&cd, "webauthn.create", p.Challenge, &regClientDataSteps); err != nil {
 		return err
 	}
-	// Step 12: hash.
-	st.hash = sha256.Sum256(d.clientDataJSON)
+	// Step 12: hash, computed by verifyStatement where step 22 uses it: the
+	// "none" procedure (§8.7) reads no hash, and hashing cannot fail.
 	// Step 13: the attestation object, the authenticator data, the key.
 	keyErr, err := st.parseAttestation(d)
 	if err != nil {
@@ -395,10 +395,17 @@ func (rp *RelyingParty) verifyStatement(st *regState) error {
 		SafetyNetWindow:                  rp.Attestation.SafetyNetWindow,
 		RequireRegisteredTPMManufacturer: rp.Attestation.RequireRegisteredTPMManufacturer,
 	}
+	// Step 12: hash, for every procedure but "none" (§8.7), which reads
+	// none; it gets a nil hash, so that any use of it would fail closed.
+	var hash []byte
+	if obj.Format != attestation.FormatNone {
+		st.hash = sha256.Sum256(st.d.clientDataJSON)
+		hash = st.hash[:]
+	}
 	st.in = attestation.Input{
 		Object:         obj,
 		AuthData:       &st.ad,
-		ClientDataHash: st.hash[:],
+		ClientDataHash: hash,
 		CredentialKey:  &st.key,
 		Time:           rp.Now(),
 		Options:        &st.opts,

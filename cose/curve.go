@@ -231,9 +231,8 @@ func (f *field) onCurve4(xb, yb []byte) bool {
 		return false
 	}
 	var lhs, rhs, t fe4
-	one := fe4{1}
 	mul4(&t, &y, &y, p)
-	mul4(&lhs, &t, &one, p)
+	redc4(&lhs, &[8]uint64{t[0], t[1], t[2], t[3]}, p) // mul(t, 1)
 	mul4(&t, &x, &x, p)
 	sub4(&t, &t, (*fe4)(f.three[:4]), p)
 	mul4(&rhs, &t, &x, p)
@@ -264,16 +263,20 @@ func fe4less(a, b *fe4) bool {
 	return borrow == 1
 }
 
-// reduce4 sets z = t − p when t ≥ p, where t = z + carry·2²⁵⁶ < 2p.
+// reduce4 sets z = t − p when t ≥ p, where t = z + carry·2²⁵⁶ < 2p. It
+// selects with a mask, not a branch: the outcome is a coin toss on field
+// elements, which a branch predictor cannot learn.
 func reduce4(z *fe4, carry uint64, p *fe4) {
-	var d fe4
-	var borrow uint64
-	for i := range d {
-		d[i], borrow = bits.Sub64(z[i], p[i], borrow)
-	}
-	if carry == 1 || borrow == 0 {
-		*z = d
-	}
+	var d0, d1, d2, d3, borrow uint64
+	d0, borrow = bits.Sub64(z[0], p[0], 0)
+	d1, borrow = bits.Sub64(z[1], p[1], borrow)
+	d2, borrow = bits.Sub64(z[2], p[2], borrow)
+	d3, borrow = bits.Sub64(z[3], p[3], borrow)
+	keep := -(borrow &^ carry) // all ones: t < p, keep z
+	z[0] = z[0]&keep | d0&^keep
+	z[1] = z[1]&keep | d1&^keep
+	z[2] = z[2]&keep | d2&^keep
+	z[3] = z[3]&keep | d3&^keep
 }
 
 // add4 sets z = x + y mod p for x, y < p.
@@ -285,80 +288,105 @@ func add4(z, x, y, p *fe4) {
 	reduce4(z, carry, p)
 }
 
-// sub4 sets z = x − y mod p for x, y < p.
+// sub4 sets z = x − y mod p for x, y < p, adding p back under a mask (see
+// reduce4).
 func sub4(z, x, y, p *fe4) {
-	var borrow uint64
-	for i := range z {
-		z[i], borrow = bits.Sub64(x[i], y[i], borrow)
-	}
-	if borrow == 1 {
-		var carry uint64
-		for i := range z {
-			z[i], carry = bits.Add64(z[i], p[i], carry)
-		}
-	}
+	var borrow, carry uint64
+	z[0], borrow = bits.Sub64(x[0], y[0], 0)
+	z[1], borrow = bits.Sub64(x[1], y[1], borrow)
+	z[2], borrow = bits.Sub64(x[2], y[2], borrow)
+	z[3], borrow = bits.Sub64(x[3], y[3], borrow)
+	m := -borrow
+	z[0], carry = bits.Add64(z[0], p[0]&m, 0)
+	z[1], carry = bits.Add64(z[1], p[1]&m, carry)
+	z[2], carry = bits.Add64(z[2], p[2]&m, carry)
+	z[3], _ = bits.Add64(z[3], p[3]&m, carry)
 }
 
-// The P-256 modulus p = 2²⁵⁶ − 2²²⁴ + 2¹⁹² + 2⁹⁶ − 1 as limbs, for mul4,
-// whose reduction uses −p⁻¹ mod 2⁶⁴ = 1 (p ≡ −1 mod 2⁶⁴).
-const (
-	p256p0 = 0xffffffffffffffff
-	p256p1 = 0x00000000ffffffff
-	p256p2 = 0
-	p256p3 = 0xffffffff00000001
-)
+// p256p3 is the top limb of the P-256 modulus
+// p = 2²⁵⁶ − 2²²⁴ + 2¹⁹² + 2⁹⁶ − 1, the one redc4 multiplies by.
+const p256p3 = 0xffffffff00000001
 
-// mul4 is field.mul for P-256: z = x·y·R⁻¹ mod p (CIOS), x, y < p, with
-// the modulus as constants. p must be p256's modulus (TestMulDifferential).
+// mul4 is field.mul for P-256: z = x·y·R⁻¹ mod p for x, y < p. It forms
+// the 512-bit product and reduces it with redc4. p must be p256's modulus
+// (TestMulDifferential).
 func mul4(z, x, y, p *fe4) {
-	var t0, t1, t2, t3, t4 uint64
-	for i := range y {
-		yi := y[i]
-		var c, cc, hi, lo uint64
-		hi, lo = bits.Mul64(x[0], yi)
-		t0, cc = bits.Add64(lo, t0, 0)
-		c = hi + cc
-		hi, lo = bits.Mul64(x[1], yi)
-		lo, cc = bits.Add64(lo, t1, 0)
-		hi += cc
-		t1, cc = bits.Add64(lo, c, 0)
-		c = hi + cc
-		hi, lo = bits.Mul64(x[2], yi)
-		lo, cc = bits.Add64(lo, t2, 0)
-		hi += cc
-		t2, cc = bits.Add64(lo, c, 0)
-		c = hi + cc
-		hi, lo = bits.Mul64(x[3], yi)
-		lo, cc = bits.Add64(lo, t3, 0)
-		hi += cc
-		t3, cc = bits.Add64(lo, c, 0)
-		c = hi + cc
-		var t5 uint64
-		t4, t5 = bits.Add64(t4, c, 0)
+	var t0, t1, t2, t3, t4, t5, t6, t7, c uint64
+	x0, x1, x2, x3 := x[0], x[1], x[2], x[3]
+	y0 := y[0]
+	c, t0 = bits.Mul64(x0, y0)
+	c, t1 = mac(0, x1, y0, c)
+	c, t2 = mac(0, x2, y0, c)
+	t4, t3 = mac(0, x3, y0, c)
+	y1 := y[1]
+	c, t1 = mac(t1, x0, y1, 0)
+	c, t2 = mac(t2, x1, y1, c)
+	c, t3 = mac(t3, x2, y1, c)
+	t5, t4 = mac(t4, x3, y1, c)
+	y2 := y[2]
+	c, t2 = mac(t2, x0, y2, 0)
+	c, t3 = mac(t3, x1, y2, c)
+	c, t4 = mac(t4, x2, y2, c)
+	t6, t5 = mac(t5, x3, y2, c)
+	y3 := y[3]
+	c, t3 = mac(t3, x0, y3, 0)
+	c, t4 = mac(t4, x1, y3, c)
+	c, t5 = mac(t5, x2, y3, c)
+	t7, t6 = mac(t6, x3, y3, c)
+	redc4(z, &[8]uint64{t0, t1, t2, t3, t4, t5, t6, t7}, p)
+}
 
-		m := t0 // · −p⁻¹ mod 2⁶⁴, which is 1
-		hi, lo = bits.Mul64(m, p256p0)
-		_, cc = bits.Add64(lo, t0, 0)
-		c = hi + cc
-		hi, lo = bits.Mul64(m, p256p1)
-		lo, cc = bits.Add64(lo, t1, 0)
-		hi += cc
-		t0, cc = bits.Add64(lo, c, 0)
-		c = hi + cc
-		hi, lo = bits.Mul64(m, p256p2)
-		lo, cc = bits.Add64(lo, t2, 0)
-		hi += cc
-		t1, cc = bits.Add64(lo, c, 0)
-		c = hi + cc
-		hi, lo = bits.Mul64(m, p256p3)
-		lo, cc = bits.Add64(lo, t3, 0)
-		hi += cc
-		t2, cc = bits.Add64(lo, c, 0)
-		c = hi + cc
-		t3, cc = bits.Add64(t4, c, 0)
-		t4 = t5 + cc
-	}
-	r := fe4{t0, t1, t2, t3}
-	reduce4(&r, t4, p)
+// mac returns t + x·y + c as (hi, lo); it cannot overflow 128 bits.
+func mac(t, x, y, c uint64) (hi, lo uint64) {
+	hi, lo = bits.Mul64(x, y)
+	var cc uint64
+	lo, cc = bits.Add64(lo, t, 0)
+	hi += cc
+	lo, cc = bits.Add64(lo, c, 0)
+	return hi + cc, lo
+}
+
+// redc4 sets z = t·R⁻¹ mod p (Montgomery reduction, R = 2²⁵⁶) for
+// t < p·R, p being p256's modulus. As −p⁻¹ ≡ 1 mod 2⁶⁴, each step's
+// multiplier m is the lowest limb, and since
+// m·(p + 1) = m·2⁹⁶ + m·p₃·2¹⁹² (p = 2²⁵⁶ − 2²²⁴ + 2¹⁹² + 2⁹⁶ − 1,
+// p₃ = 2⁶⁴ − 2³² + 1 its top limb), adding m·p clears that limb and adds
+// m·2³² one limb up and m·p₃ three limbs up: one multiplication per limb.
+// The result, below 2p, is reduced once.
+func redc4(z *fe4, t *[8]uint64, p *fe4) {
+	t0, t1, t2, t3, t4, t5, t6, t7 := t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]
+	var hi, lo, c, top uint64
+	hi, lo = bits.Mul64(t0, p256p3)
+	t1, c = bits.Add64(t1, t0<<32, 0)
+	t2, c = bits.Add64(t2, t0>>32, c)
+	t3, c = bits.Add64(t3, lo, c)
+	t4, c = bits.Add64(t4, hi, c)
+	t5, c = bits.Add64(t5, 0, c)
+	t6, c = bits.Add64(t6, 0, c)
+	t7, c = bits.Add64(t7, 0, c)
+	top = c
+	hi, lo = bits.Mul64(t1, p256p3)
+	t2, c = bits.Add64(t2, t1<<32, 0)
+	t3, c = bits.Add64(t3, t1>>32, c)
+	t4, c = bits.Add64(t4, lo, c)
+	t5, c = bits.Add64(t5, hi, c)
+	t6, c = bits.Add64(t6, 0, c)
+	t7, c = bits.Add64(t7, 0, c)
+	top += c
+	hi, lo = bits.Mul64(t2, p256p3)
+	t3, c = bits.Add64(t3, t2<<32, 0)
+	t4, c = bits.Add64(t4, t2>>32, c)
+	t5, c = bits.Add64(t5, lo, c)
+	t6, c = bits.Add64(t6, hi, c)
+	t7, c = bits.Add64(t7, 0, c)
+	top += c
+	hi, lo = bits.Mul64(t3, p256p3)
+	t4, c = bits.Add64(t4, t3<<32, 0)
+	t5, c = bits.Add64(t5, t3>>32, c)
+	t6, c = bits.Add64(t6, lo, c)
+	t7, c = bits.Add64(t7, hi, c)
+	top += c
+	r := fe4{t4, t5, t6, t7}
+	reduce4(&r, top, p)
 	*z = r
 }

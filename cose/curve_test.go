@@ -206,3 +206,35 @@ func BenchmarkOnCurve(b *testing.B) {
 		})
 	}
 }
+
+// TestRedc4Edges checks redc4 against math/big at the ends of its input
+// range [0, p·2²⁵⁶) and on random inputs across it.
+func TestRedc4Edges(t *testing.T) {
+	p := toBig(p256, &p256.p)
+	r := new(big.Int).Lsh(big.NewInt(1), 256)
+	rInv := new(big.Int).ModInverse(r, p)
+	top := new(big.Int).Mul(p, r) // exclusive bound
+	ins := []*big.Int{big.NewInt(0), big.NewInt(1), new(big.Int).Sub(p, big.NewInt(1)), p,
+		new(big.Int).Sub(r, big.NewInt(1)), r, new(big.Int).Sub(top, big.NewInt(1)),
+		new(big.Int).Sub(top, p), new(big.Int).Mul(new(big.Int).Sub(p, big.NewInt(1)), new(big.Int).Sub(p, big.NewInt(1)))}
+	for i := 0; i < 2000; i++ {
+		v, _ := rand.Int(rand.Reader, top)
+		ins = append(ins, v)
+	}
+	for _, v := range ins {
+		var in [8]uint64
+		b := v.FillBytes(make([]byte, 64))
+		for i := range in {
+			in[i] = be64(b[56-8*i:])
+		}
+		var z fe4
+		redc4(&z, &in, (*fe4)(p256.p[:4]))
+		want := new(big.Int).Mul(v, rInv)
+		want.Mod(want, p)
+		var got limbs
+		copy(got[:4], z[:])
+		if toBig(p256, &got).Cmp(want) != 0 {
+			t.Fatalf("redc4(%x) = %x, want %x", v, toBig(p256, &got), want)
+		}
+	}
+}

@@ -30,6 +30,27 @@ var decodeMap = func() (m [256]byte) {
 	return m
 }()
 
+// invalid4 marks a byte outside the alphabet in shifted: above the 24 bits
+// that four characters decode to.
+const invalid4 = 1 << 31
+
+// shifted[k] maps a byte to its 6-bit value placed for position k of a group
+// of four characters (shifted left 18, 12, 6, 0), or invalid4, so that a
+// group decodes with four lookups ORed together.
+var shifted = func() (t [4][256]uint32) {
+	for k := range t {
+		for c := range t[k] {
+			v := decodeMap[c]
+			if v == invalid {
+				t[k][c] = invalid4
+				continue
+			}
+			t[k][c] = uint32(v) << (18 - 6*k)
+		}
+	}
+	return t
+}()
+
 // unpadded returns the number of alphabet characters in src once the trailing
 // padding is removed, and false when the length or the padding is invalid:
 // a final group of one character, more than two '=', or a padding amount that
@@ -84,25 +105,24 @@ func Decode(dst, src []byte) (n int, ok bool) {
 		return 0, false
 	}
 	src = src[:m]
-	var bad byte
 	i, j := 0, 0
-	// Eight characters at a time into six bytes, written as one 8-byte
-	// store while the decoded output has two more bytes after them, which
-	// the next group or the tail overwrites: nothing past dst[:dl] is
-	// touched.
+	// Eight characters at a time into six bytes, each group of four by four
+	// lookups in shifted ORed together, written as one 8-byte store while
+	// the decoded output has two more bytes after them, which the next
+	// group or the tail overwrites: nothing past dst[:dl] is touched. A
+	// byte outside the alphabet sets invalid4 in bad4.
+	var bad4 uint32
 	for ; len(src)-i >= 8 && dl-j >= 8; i, j = i+8, j+6 {
 		s := src[i : i+8 : i+8]
-		a, b, c, d := decodeMap[s[0]], decodeMap[s[1]], decodeMap[s[2]], decodeMap[s[3]]
-		e, f, g, h := decodeMap[s[4]], decodeMap[s[5]], decodeMap[s[6]], decodeMap[s[7]]
-		bad |= a | b | c | d | e | f | g | h
-		v := uint64(a)<<58 | uint64(b)<<52 | uint64(c)<<46 | uint64(d)<<40 |
-			uint64(e)<<34 | uint64(f)<<28 | uint64(g)<<22 | uint64(h)<<16
-		putBE64(dst[j:j+8:j+8], v)
+		x := shifted[0][s[0]] | shifted[1][s[1]] | shifted[2][s[2]] | shifted[3][s[3]]
+		y := shifted[0][s[4]] | shifted[1][s[5]] | shifted[2][s[6]] | shifted[3][s[7]]
+		bad4 |= x | y
+		// Bit 31 (invalid) falls off the top of each.
+		putBE64(dst[j:j+8:j+8], uint64(x)<<40|uint64(y<<8)<<8)
 	}
 	for ; i+4 <= len(src); i, j = i+4, j+3 {
-		a, b, c, d := decodeMap[src[i]], decodeMap[src[i+1]], decodeMap[src[i+2]], decodeMap[src[i+3]]
-		bad |= a | b | c | d
-		v := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6 | uint32(d)
+		v := shifted[0][src[i]] | shifted[1][src[i+1]] | shifted[2][src[i+2]] | shifted[3][src[i+3]]
+		bad4 |= v
 		dst[j], dst[j+1], dst[j+2] = byte(v>>16), byte(v>>8), byte(v)
 	}
 	var tail [2]byte
@@ -111,7 +131,7 @@ func Decode(dst, src []byte) (n int, ok bool) {
 		return 0, false
 	}
 	copy(dst[j:], tail[:tn])
-	if bad&0xc0 != 0 {
+	if bad4&invalid4 != 0 {
 		return 0, false
 	}
 	return dl, true
@@ -160,12 +180,12 @@ func EqualDecoded(text, want []byte) bool {
 		return false
 	}
 	text = text[:m]
-	var bad, diff byte
+	var bad uint32
+	var diff byte
 	i, j := 0, 0
 	for ; i+4 <= len(text); i, j = i+4, j+3 {
-		a, b, c, d := decodeMap[text[i]], decodeMap[text[i+1]], decodeMap[text[i+2]], decodeMap[text[i+3]]
-		bad |= a | b | c | d
-		v := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6 | uint32(d)
+		v := shifted[0][text[i]] | shifted[1][text[i+1]] | shifted[2][text[i+2]] | shifted[3][text[i+3]]
+		bad |= v
 		diff |= want[j] ^ byte(v>>16) | want[j+1] ^ byte(v>>8) | want[j+2] ^ byte(v)
 	}
 	var tail [2]byte
@@ -176,7 +196,7 @@ func EqualDecoded(text, want []byte) bool {
 	for k := 0; k < tn; k++ {
 		diff |= want[j+k] ^ tail[k]
 	}
-	return bad&0xc0 == 0 && diff == 0
+	return bad&invalid4 == 0 && diff == 0
 }
 
 // AppendEncode appends the canonical (unpadded) base64url encoding of src to dst.

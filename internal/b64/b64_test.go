@@ -242,3 +242,19 @@ func BenchmarkEqualDecoded(b *testing.B) {
 		EqualDecoded(src, want)
 	}
 }
+
+// TestEveryByteEveryPosition puts every byte value at every position of
+// texts long enough for each decoding loop (eight-character groups, a
+// four-character group, the tail), so every entry of the lookup tables is
+// exercised in every place, against the stdlib (check).
+func TestEveryByteEveryPosition(t *testing.T) {
+	for _, base := range []string{"QUJDREVGR0hJSktMTU5PUA", "QUJDREVGR0hJSktM", "QUJDREVGR0g", "QUJDREVG"} {
+		for pos := range len(base) {
+			for c := range 256 {
+				b := []byte(base)
+				b[pos] = byte(c)
+				check(t, string(b))
+			}
+		}
+	}
+}

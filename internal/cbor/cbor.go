@@ -323,10 +323,27 @@ func (r *Reader) skipPairs(depth int, keys [][2]uint32) bool {
 	// Integer keys whose value is below 24 (most keys of COSE maps) are
 	// checked in a bit set instead: by value such a key equals only another
 	// integer of the same sign and value, never a key kept in the table.
+	//
+	// A key that is an integer with a one-byte head, and a value that is an
+	// integer or simple value with a one-byte head or a byte string with a
+	// head of one or two bytes (the pairs of a COSE key), are taken inline,
+	// as skip would take them, without its call.
 	body := *r
 	var small uint64
 	nt := 0
 	for range keys {
+		if s := *r; len(s) > 0 && (s[0] < 0x18 || s[0] >= 0x20 && s[0] < 0x38) {
+			bit := uint64(1) << (uint64(s[0]>>5)*24 + uint64(s[0]&0x1f)) // smallIntKey
+			if small&bit != 0 {
+				return false
+			}
+			small |= bit
+			*r = s[1:]
+			if !r.skipFlat(depth) {
+				return false
+			}
+			continue
+		}
 		start := len(*r)
 		if !r.skip(depth + 1) {
 			return false
@@ -347,11 +364,37 @@ func (r *Reader) skipPairs(depth int, keys [][2]uint32) bool {
 			keys[nt] = [2]uint32{uint32(start), uint32(end)}
 			nt++
 		}
-		if !r.skip(depth + 1) {
+		if !r.skipFlat(depth) {
 			return false
 		}
 	}
 	return true
+}
+
+// skipFlat is skip(depth+1) for a map value: an integer or simple value with
+// a one-byte head, or a byte string with a head of one or two bytes, is
+// taken inline (no depth applies to it); anything else goes to skip.
+func (r *Reader) skipFlat(depth int) bool {
+	s := *r
+	if len(s) > 0 {
+		n := 0
+		switch c := s[0]; {
+		case c < 0x18 || (c >= 0x20 && c < 0x38) || (c >= 0xe0 && c < 0xf8):
+			n = 1
+		case c >= 0x40 && c < 0x58:
+			n = 1 + int(c-0x40)
+		case c == 0x58 && len(s) >= 2:
+			n = 2 + int(s[1])
+		}
+		if n > 0 {
+			if n > len(s) {
+				return false
+			}
+			*r = s[n:]
+			return true
+		}
+	}
+	return r.skip(depth + 1)
 }
 
 // smallIntKey returns, for an encoded, well-formed integer key whose value is

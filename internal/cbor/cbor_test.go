@@ -132,6 +132,13 @@ func TestRejects(t *testing.T) {
 		{"duplicate -24, non-minimal", "a3 01 00 37 00 39 0017 00"},
 		{"duplicate int key 24", "a3 18 18 00 01 00 19 0018 00"},
 		{"duplicate key after small int keys", "a4 01 00 61 61 00 20 00 61 61 00"},
+		// skipPairs' inline key and value paths.
+		{"duplicate int keys, non-minimal first", "a2 18 01 00 01 00"},
+		{"map value bytes past the end", "a1 01 45 00"},
+		{"map value bytes, two-byte head past the end", "a1 01 58 20 00"},
+		{"map value two-byte bytes head cut", "a1 01 58"},
+		{"map value two-byte simple < 32", "a1 01 f8 10"},
+		{"map pair missing its value", "a2 01 00 02"},
 		{"duplicate byte key", "a2 41 00 00 41 00 00"},
 		{"bytes length past end", "43 01 02"},
 		{"bytes claiming 2^64-1", "5b ffffffffffffffff 00"},

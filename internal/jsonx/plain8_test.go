@@ -38,3 +38,31 @@ func TestPlain8Random(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainBody compares plainBody with plainASCII on bodies of every length
+// up to 70 (all three of its loops) holding one byte of every value at every
+// position, quotes excepted (its callers cut the body at the first quote).
+func TestPlainBody(t *testing.T) {
+	for n := 0; n <= 70; n++ {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = 'A' + byte(i%26)
+		}
+		if !plainBody(b) {
+			t.Fatalf("len %d: plain body refused", n)
+		}
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				if c == '"' {
+					continue
+				}
+				old := b[pos]
+				b[pos] = byte(c)
+				if got, want := plainBody(b), plainASCII[c]; got != want {
+					t.Fatalf("len %d, byte %#x at %d: plainBody %v, want %v", n, c, pos, got, want)
+				}
+				b[pos] = old
+			}
+		}
+	}
+}

@@ -20,7 +20,10 @@
 // §2 characters (space, tab, LF, CR); every Read method skips it first.
 package jsonx
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // MaxDepth is the deepest nesting of objects and arrays accepted (the top-level
 // value is depth 1). WebAuthn JSON nests at most five levels
@@ -30,7 +33,7 @@ const MaxDepth = 16
 // MaxMembers is the most members an object may have: WebAuthn objects have
 // fewer than twenty. It sizes the fixed, stack-allocated duplicate-name table
 // of Keys (which hashes each name once, so its cost is linear in the names'
-// length) and bounds the probes per name.
+// length) and bounds the hashes compared per name.
 const MaxMembers = 64
 
 // Reader is JSON text consumed from the front.
@@ -145,8 +148,20 @@ func (r *Reader) ReadString(raw *[]byte, escaped *bool) bool {
 	if len(s) == 0 || s[0] != '"' {
 		return false
 	}
+	// A string whose first eight bytes are plain is most often long and
+	// plain ASCII to its end (the base64url members): find the first quote
+	// after them and check the bytes before it in bulk. Anything else, and
+	// short strings, take the loop below.
+	i := 1
+	if len(s) >= 9 && plain8(le64(s[1:9])) {
+		if q := bytes.IndexByte(s[9:], '"'); q >= 0 && plainBody(s[9:9+q]) {
+			*raw, *escaped, *r = s[1:9+q], false, s[10+q:]
+			return true
+		}
+		i = 9
+	}
 	esc := false
-	for i := 1; i < len(s); {
+	for i < len(s) {
 		// Runs of plain ASCII (no quote, backslash or control character) are
 		// the common case: skip them eight bytes at a time, then one table
 		// lookup a byte up to the first byte that needs a look.
@@ -184,6 +199,32 @@ func (r *Reader) ReadString(raw *[]byte, escaped *bool) bool {
 		}
 	}
 	return false
+}
+
+// plainBody reports whether every byte of b is plainASCII given that none is
+// '"': no backslash (bytes.IndexByte) and every byte in U+0020-U+007F,
+// tested 32 bytes a step as (w − 0x20…) | w, whose lane high bits are all
+// clear exactly when every lane is (no lane below 0x20 borrows).
+func plainBody(b []byte) bool {
+	if bytes.IndexByte(b, '\\') >= 0 {
+		return false
+	}
+	var acc uint64
+	for len(b) >= 32 {
+		w0, w1, w2, w3 := le64(b[0:8]), le64(b[8:16]), le64(b[16:24]), le64(b[24:32])
+		acc |= (w0 - 0x20*lanes01) | w0 | (w1 - 0x20*lanes01) | w1 |
+			(w2 - 0x20*lanes01) | w2 | (w3 - 0x20*lanes01) | w3
+		b = b[32:]
+	}
+	for len(b) >= 8 {
+		w := le64(b[:8])
+		acc |= (w - 0x20*lanes01) | w
+		b = b[8:]
+	}
+	for _, c := range b {
+		acc |= uint64(c-0x20) | uint64(c)
+	}
+	return acc&lanes80 == 0
 }
 
 // Byte-lane constants of plain8.

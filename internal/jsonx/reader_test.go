@@ -58,6 +58,11 @@ var invalidDocs = []struct{ name, doc string }{
 	{"lone low surrogate", `"\ude00"`},
 	{"reversed pair", `"\ude00\ud83d"`},
 	{"invalid utf8", "\"\xff\""},
+	{"control char after eight plain bytes", "\"abcdefghijklmnopqrstuvwxyz0123456789\x1f\""},
+	{"raw tab after eight plain bytes", "\"abcdefgh\t\""},
+	{"invalid utf8 after eight plain bytes", "\"abcdefghijklmnopqrstuvwxyz0123456789\xff\""},
+	{"bad escape after eight plain bytes", `"abcdefghijklmnopqrstuvwxyz0123456789\x41"`},
+	{"unterminated after eight plain bytes", `"abcdefghijklmnopqrstuvwxyz0123456789`},
 	{"overlong utf8", "\"\xc0\xaf\""},
 	{"encoded surrogate utf8", "\"\xed\xa0\x80\""},
 	{"truncated utf8", "\"\xe2\x82\""},
@@ -165,6 +170,13 @@ func TestStrings(t *testing.T) {
 		{`"\uD83D\uDE00"`, "😀"},
 		{`"\u0000"`, "\x00"},
 		{`"\uffff"`, "\uffff"},
+		// Around ReadString's bulk path: eight plain bytes, then the rest.
+		{`"abcdefgh"`, "abcdefgh"},
+		{`"abcdefghi"`, "abcdefghi"},
+		{`"abcdefgh\"x"`, "abcdefgh\"x"},
+		{`"abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGH\u0041"`, "abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGHA"},
+		{`"abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGHé"`, "abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGHé"},
+		{`"abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGH\u007f"`, "abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGH\x7f\x7f"},
 	} {
 		r := jsonx.Reader(tc.doc)
 		var raw []byte

@@ -136,49 +136,59 @@ func AppendUnescaped(dst, raw []byte) []byte {
 // that nobody can choose names that collide in the table (hash flooding).
 var nameSeed = maphash.MakeSeed()
 
-// keySlots is the size of the open-addressing table of Keys: a power of two,
-// twice MaxMembers, so that the table is at most half full and probe
-// sequences stay short.
-const keySlots = 2 * MaxMembers
+// Keys.esc holds a bit per entry in a uint64.
+const _ = uint64(1) << (64 - MaxMembers)
 
-// Keys' table holds member indexes plus one in a uint8.
-const _ = uint8(MaxMembers)
+// keyEntry is a name Keys recorded outside Names: a 32-bit filter of its
+// hash, and where its bytes are: base[off:off+n] or, for a foreign name,
+// foreign[off] (n == foreignLen).
+type keyEntry struct {
+	h, off, n uint32
+}
+
+// foreignLen marks a keyEntry whose name is in Keys.foreign.
+const foreignLen = 1<<32 - 1
 
 // Keys records the names of one object's members to detect duplicates
-// without maps or allocation (RFC 8259 §4). The zero value is empty. It holds
+// without maps (RFC 8259 §4), and without allocation for names from one
+// input (see Add). The zero value is empty. It holds
 // views into the input.
 //
 // Each name is hashed once, after decoding its escapes (hash/maphash, seeded
-// per process), into a small open-addressing table; names are compared in
-// full only when their hashes are equal. Checking an object therefore costs
-// time linear in the length of its names, however alike they are: comparing
-// every pair, as a plain scan would, costs MaxMembers/2 times that when the
-// names differ only at the end.
+// per process); names are compared in full only when their hashes agree in
+// 32 bits. Checking an object therefore costs time linear in the length of
+// its names, however alike they are: comparing every pair, as a plain scan
+// would, costs MaxMembers/2 times that when the names differ only at the end.
+//
+// A recorded name is kept as its offset and length in the input of the first
+// name recorded (all names ReadKey gives for one object are views into the
+// same input, later ones further on), 12 bytes, so that a Keys, declared
+// and so cleared once per object, stays small.
 //
 // Names, when set before the first Add, lists the member names the caller
 // expects (at most MaxKnownNames, distinct): Add compares a name with them
 // first, after decoding its escapes, and records a match in a bit set; only
-// the other names are hashed into the table. A known name equals no other
-// name, so duplicates are refused exactly as without Names, and Known tells
-// the caller which name was added without comparing it again.
+// the other names are hashed. A known name equals no other name, so
+// duplicates are refused exactly as without Names, and Known tells the
+// caller which name was added without comparing it again.
 type Keys struct {
-	Names []string
-	known uint64 // bit i: Names[i] recorded
-	last  uint8  // index+1 in Names of the name last added; 0 for another name
-	total int    // names recorded, known or in the table
-	n     int    // names in the table
-	k     [MaxMembers]struct {
-		raw []byte
-		esc bool
-	}
-	h    [MaxMembers]uint64
-	slot [keySlots]uint8 // index+1 into k and h; 0 is an empty slot
+	Names   []string
+	known   uint64   // bit i: Names[i] recorded
+	esc     uint64   // bit j: entry j's name has escapes
+	last    uint8    // index+1 in Names of the name last added; 0 for another name
+	total   int      // names recorded, known or in e
+	n       int      // names in e
+	base    []byte   // the first name in e with its capacity: e's names are in it
+	foreign [][]byte // names not in base (Add by hand from other buffers)
+	e       [MaxMembers]keyEntry
 }
 
 // Add records a member name (a view from ReadKey with its escaped flag). It
 // returns false when the name equals an earlier one after decoding escapes
 // (so "type" and "\u0074ype" are the same name), or when MaxMembers names are
-// already recorded; Len tells the two apart.
+// already recorded; Len tells the two apart. It allocates only for a name
+// that is not a view into the input of the first name recorded (never for
+// names from one Reader), to keep that name's view.
 func (ks *Keys) Add(raw []byte, escaped bool) bool {
 	if ks.total == MaxMembers {
 		return false
@@ -198,22 +208,56 @@ func (ks *Keys) Add(raw []byte, escaped bool) bool {
 			return true
 		}
 	}
-	h := hashName(raw, escaped)
-	i := h % keySlots
-	for ks.slot[i] != 0 {
-		j := ks.slot[i] - 1
-		if ks.h[j] == h && EqualStrings(ks.k[j].raw, ks.k[j].esc, raw, escaped) {
+	h := uint32(hashName(raw, escaped))
+	for j := 0; j < ks.n; j++ {
+		if ks.e[j].h == h && EqualStrings(ks.name(j), ks.esc>>j&1 != 0, raw, escaped) {
 			return false
 		}
-		i = (i + 1) % keySlots
 	}
-	ks.slot[i] = uint8(ks.n + 1)
-	ks.h[ks.n] = h
-	ks.k[ks.n].raw, ks.k[ks.n].esc = raw, escaped
+	e := &ks.e[ks.n]
+	e.h = h
+	ks.place(e, raw)
+	ks.esc |= b2u(escaped) << ks.n
 	ks.n++
 	ks.total++
 	ks.last = 0
 	return true
+}
+
+// place sets e.off and e.n to where raw is: in base, or in foreign.
+func (ks *Keys) place(e *keyEntry, raw []byte) {
+	if len(raw) == 0 {
+		e.off, e.n = 0, 0
+		return
+	}
+	if ks.base == nil {
+		ks.base = raw[:cap(raw)]
+	}
+	if c := cap(ks.base); cap(raw) <= c && uint64(c) < foreignLen {
+		off := c - cap(raw)
+		if &ks.base[off] == &raw[0] {
+			e.off, e.n = uint32(off), uint32(len(raw))
+			return
+		}
+	}
+	e.off, e.n = uint32(len(ks.foreign)), foreignLen
+	ks.foreign = append(ks.foreign, raw)
+}
+
+// name returns the name of entry j.
+func (ks *Keys) name(j int) []byte {
+	e := ks.e[j]
+	if e.n == foreignLen {
+		return ks.foreign[e.off]
+	}
+	return ks.base[e.off : e.off+e.n]
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Len returns the number of names recorded.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,6 +30,9 @@ type Cache struct {
 	perShard int
 	links    [cacheShards]linkShard
 	keys     [cacheShards]keyShard
+	// dirty is set after every insertion, so that Reset of a cache holding
+	// nothing costs one atomic swap (cold benchmarks reset on every call).
+	dirty atomic.Bool
 }
 
 // keyEntry is a parsed subject public key and the SubjectPublicKeyInfo it
@@ -66,34 +70,25 @@ func NewCache(n int) *Cache {
 	if n <= 0 {
 		n = DefaultCacheSize
 	}
-	c := &Cache{perShard: (n + cacheShards - 1) / cacheShards}
-	c.Reset()
-	return c
+	return &Cache{perShard: (n + cacheShards - 1) / cacheShards}
 }
 
 // Reset empties the cache (for cold benchmarks, or after rotating anchors).
+// Entries inserted by calls running concurrently with Reset may survive it.
 func (c *Cache) Reset() {
-	if c == nil {
+	if c == nil || !c.dirty.Swap(false) {
 		return
 	}
 	for i := range c.links {
 		s := &c.links[i]
 		s.mu.Lock()
-		if s.m == nil {
-			s.m = make(map[linkKey]linkWindow)
-		} else {
-			clear(s.m)
-		}
+		clear(s.m)
 		s.mu.Unlock()
 	}
 	for i := range c.keys {
 		s := &c.keys[i]
 		s.mu.Lock()
-		if s.m == nil {
-			s.m = make(map[[32]byte]keyEntry)
-		} else {
-			clear(s.m)
-		}
+		clear(s.m)
 		s.mu.Unlock()
 	}
 }
@@ -116,6 +111,9 @@ func (c *Cache) key(sum [32]byte, spki []byte) crypto.PublicKey {
 func (c *Cache) putKey(sum [32]byte, spki []byte, k crypto.PublicKey) {
 	s := &c.keys[sum[0]%cacheShards]
 	s.mu.Lock()
+	if s.m == nil {
+		s.m = make(map[[32]byte]keyEntry)
+	}
 	if _, ok := s.m[sum]; !ok {
 		if len(s.m) >= c.perShard {
 			evictOne(s.m)
@@ -123,6 +121,7 @@ func (c *Cache) putKey(sum [32]byte, spki []byte, k crypto.PublicKey) {
 		s.m[sum] = keyEntry{spki: bytes.Clone(spki), key: k}
 	}
 	s.mu.Unlock()
+	c.dirty.Store(true) // after the insertion: a Reset that swaps it off clears it
 }
 
 func (c *Cache) linkOK(k linkKey, at time.Time) bool {
@@ -136,11 +135,15 @@ func (c *Cache) linkOK(k linkKey, at time.Time) bool {
 func (c *Cache) putLink(k linkKey, w linkWindow) {
 	s := &c.links[k.child[0]%cacheShards]
 	s.mu.Lock()
+	if s.m == nil {
+		s.m = make(map[linkKey]linkWindow)
+	}
 	if _, ok := s.m[k]; !ok && len(s.m) >= c.perShard {
 		evictOne(s.m)
 	}
 	s.m[k] = w
 	s.mu.Unlock()
+	c.dirty.Store(true) // after the insertion: a Reset that swaps it off clears it
 }
 
 // len returns the number of cached links and keys.

@@ -191,3 +191,32 @@ func TestWarmVerifyAllocations(t *testing.T) {
 		t.Fatalf("warm Verify allocates %v times", n)
 	}
 }
+
+// TestCacheResetFlag: Reset empties a cache that holds entries, even one
+// used as a zero Cache (maps made on first insertion), and a Reset with
+// nothing inserted since the last one touches no shard.
+func TestCacheResetFlag(t *testing.T) {
+	c := &Cache{} // the zero value: every insertion evicts first, but works
+	k := linkKey{child: [32]byte{1}}
+	w := linkWindow{t0.Add(-time.Hour), t0.Add(time.Hour)}
+	c.putLink(k, w)
+	if !c.linkOK(k, t0) {
+		t.Fatal("link not cached in a zero Cache")
+	}
+	c.Reset()
+	if c.linkOK(k, t0) {
+		t.Fatal("Reset kept the link")
+	}
+	if c.dirty.Load() {
+		t.Fatal("Reset left the cache marked dirty")
+	}
+	c.putLink(k, w)
+	c.Reset()
+	c.Reset()
+	if links, keys := c.len(); links != 0 || keys != 0 {
+		t.Fatalf("after Reset: %d links, %d keys", links, keys)
+	}
+	if n := testing.AllocsPerRun(100, c.Reset); n != 0 {
+		t.Fatalf("Reset of an empty cache: %v allocations", n)
+	}
+}

@@ -474,7 +474,15 @@ func targets(res results, info map[string]vectorInfo, loads [][]loadRow) {
 					row("tpm warm ≥ 2.5× faster than go-webauthn", base, "go-webauthn/ours-warm "+spread(st), st.med >= 2.5)
 				}
 				a := statOf(field(res[name], allocOf)).med
-				row("tpm cold ≤ 60 allocs", base, fmtNs(a)+" allocs/op", a <= 60)
+				if strings.Contains(parts[1], "-rs") {
+					// Issue 17 §2 counts RSA verification's own allocations
+					// apart: the row holds these vectors to the floor, whose
+					// allocations are x509.ParseCertificate's and RSA's.
+					f := statOf(field(res[base+"/floor"], allocOf)).med
+					row("tpm RSA cold allocs < floor (RSA's own counted apart)", base, fmtNs(a)+" allocs/op, floor "+fmtNs(f), f > 0 && a < f)
+				} else {
+					row("tpm cold ≤ 60 allocs", base, fmtNs(a)+" allocs/op", a <= 60)
+				}
 			}
 		} else if strings.Contains(parts[1], "es256") {
 			if st, ok := ratio(base+"/ours-warm", base+"/floor"); ok {

@@ -176,7 +176,7 @@ func TestStrings(t *testing.T) {
 		{`"abcdefgh\"x"`, "abcdefgh\"x"},
 		{`"abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGH\u0041"`, "abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGHA"},
 		{`"abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGHé"`, "abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGHé"},
-		{`"abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGH\u007f"`, "abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGH\x7f\x7f"},
+		{"\"abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGH\\u007f\x7f\"", "abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGH\x7f\x7f"},
 	} {
 		r := jsonx.Reader(tc.doc)
 		var raw []byte

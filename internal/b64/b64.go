@@ -186,7 +186,8 @@ func EqualDecoded(text, want []byte) bool {
 	for ; i+4 <= len(text); i, j = i+4, j+3 {
 		v := shifted[0][text[i]] | shifted[1][text[i+1]] | shifted[2][text[i+2]] | shifted[3][text[i+3]]
 		bad |= v
-		diff |= want[j] ^ byte(v>>16) | want[j+1] ^ byte(v>>8) | want[j+2] ^ byte(v)
+		// Parenthesised: ^ and | share a precedence and group left to right.
+		diff |= (want[j] ^ byte(v>>16)) | (want[j+1] ^ byte(v>>8)) | (want[j+2] ^ byte(v))
 	}
 	var tail [2]byte
 	tn, tok := decodeTail(&tail, text[i:])

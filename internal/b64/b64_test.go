@@ -258,3 +258,38 @@ func TestEveryByteEveryPosition(t *testing.T) {
 		}
 	}
 }
+
+// TestEqualDecodedEveryBit: EqualDecoded(encode(got), want) is exactly
+// bytes.Equal(got, want) when got differs from want in any one bit, in any
+// position of the groups of three and of the tail, and for the case found in
+// review (want 00 01 00, text "AQEA" = 01 01 00): before the fix, the XORs
+// and ORs of a group were grouped left to right, so a difference in one byte
+// could be cancelled by the next expected byte's bits, and "AQEA" matched.
+func TestEqualDecodedEveryBit(t *testing.T) {
+	if EqualDecoded([]byte("AQEA"), []byte{0x00, 0x01, 0x00}) {
+		t.Fatal(`EqualDecoded("AQEA", 00 01 00) = true; "AQEA" is 01 01 00`)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := 0; n <= 40; n++ {
+		for round := 0; round < 8; round++ {
+			want := make([]byte, n)
+			for i := range want {
+				want[i] = byte(rng.Uint32())
+			}
+			if round == 0 {
+				clear(want) // zero bytes: nothing for a difference to hide behind but the logic
+			}
+			if !EqualDecoded(AppendEncode(nil, want), want) {
+				t.Fatalf("len %d: encode(want) not equal to want", n)
+			}
+			got := make([]byte, n)
+			for bit := 0; bit < 8*n; bit++ {
+				copy(got, want)
+				got[bit/8] ^= 1 << (bit % 8)
+				if EqualDecoded(AppendEncode(nil, got), want) {
+					t.Fatalf("len %d: a flip of bit %d is equal: got %x want %x", n, bit, got, want)
+				}
+			}
+		}
+	}
+}

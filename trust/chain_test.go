@@ -344,6 +344,29 @@ func TestSHA1Signatures(t *testing.T) {
 		if _, err := strict.VerifyChain(&ch, anchors, t0, nil); err == nil {
 			t.Errorf("%s, RejectSHA1Signatures, anchor outside: verified", tc.name)
 		}
+		// One Cache shared by a lenient and a strict Verifier: the links the
+		// lenient one verified (and cached) with SHA-1 are still refused by
+		// the strict one, in the chain and to the anchor outside it.
+		shared := NewCache(0)
+		if _, err := (&Verifier{Cache: shared}).VerifyChain(&ch, anchors, t0, nil); err != nil {
+			t.Fatalf("%s, lenient with a cache: %v", tc.name, err)
+		}
+		strictShared := &Verifier{Cache: shared, RejectSHA1Signatures: true}
+		if _, err := strictShared.VerifyChain(&ch, anchors, t0, nil); err == nil {
+			t.Errorf("%s, RejectSHA1Signatures with a cache the lenient verifier filled: verified", tc.name)
+		}
+		full := ch
+		full.Reset()
+		for _, der := range [][]byte{leaf.cert.Raw, inter.cert.Raw, tc.root.cert.Raw} {
+			if err := full.Append(der); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := (&Verifier{Cache: shared}).VerifyChain(&full, anchors, t0, nil); err != nil {
+			t.Fatalf("%s, lenient with a cache, root in x5c: %v", tc.name, err)
+		}
+		_, err = strictShared.VerifyChain(&full, anchors, t0, nil)
+		checkIndex(t, tc.name+", RejectSHA1Signatures with a filled shared cache", err, ErrBadSignature, 1)
 	}
 }
 

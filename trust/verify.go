@@ -268,6 +268,9 @@ func (v *Verifier) checkLink(ch *Chain, i int, at time.Time) (linkKey, error) {
 	if err := checkIssuer(child, issuer); err != nil {
 		return linkKey{}, err
 	}
+	if v.sha1Refused(child) {
+		return linkKey{}, ErrBadSignature
+	}
 	var k linkKey
 	if v.Cache != nil {
 		k = linkKey{child: sha256.Sum256(child.Raw), issuerKey: sha256.Sum256(issuer.RawSPKI)}
@@ -280,6 +283,14 @@ func (v *Verifier) checkLink(ch *Chain, i int, at time.Time) (linkKey, error) {
 		return linkKey{}, ErrBadSignature
 	}
 	return k, nil
+}
+
+// sha1Refused reports whether v refuses c's signature algorithm outright.
+// It is asked before the link cache, which a Verifier accepting SHA-1 may
+// have filled when the Cache is shared.
+func (v *Verifier) sha1Refused(c *x509lite.Certificate) bool {
+	return v.RejectSHA1Signatures &&
+		(c.SignatureAlgorithm == x509lite.SHA1WithRSA || c.SignatureAlgorithm == x509lite.ECDSAWithSHA1)
 }
 
 // signed reports whether key signed c: MD5 is never read, SHA-1 is accepted
@@ -309,6 +320,9 @@ func (v *Verifier) findAnchor(ch *Chain, anchors *Pool, at time.Time, res *Resul
 		}
 		if err == nil {
 			err = checkPathLen(a, n-1)
+		}
+		if err == nil && v.sha1Refused(last) {
+			err = ErrUntrusted // the anchor's name, but a signature v refuses
 		}
 		if err == nil {
 			k := linkKey{}

@@ -55,10 +55,15 @@ func check(t *testing.T, s string) {
 		t.Fatalf("EqualDecoded(%q, %x) = false", s, want)
 	}
 	if len(want) > 0 {
-		other := bytes.Clone(want)
-		other[len(other)-1] ^= 1
-		if EqualDecoded([]byte(s), other) {
-			t.Fatalf("EqualDecoded(%q) equal to a different value", s)
+		// A one-bit difference in every byte position (bit i%8 of byte
+		// i): flipping only the last byte missed a grouping bug that let
+		// a byte's difference hide behind the next one.
+		for i := range want {
+			other := bytes.Clone(want)
+			other[i] ^= 1 << (i % 8)
+			if EqualDecoded([]byte(s), other) {
+				t.Fatalf("EqualDecoded(%q) equal to a value differing in byte %d", s, i)
+			}
 		}
 		if EqualDecoded([]byte(s), want[:len(want)-1]) {
 			t.Fatalf("EqualDecoded(%q) equal to a shorter value", s)

@@ -385,6 +385,37 @@ func TestMemSpent(t *testing.T) {
 	}
 }
 
+// TestMemSpentAfterExpiry: a state spent after its expiry is refused, so
+// that an entry forgotten once expired can never be spent again. Before the
+// fix, Spend purged expired entries before looking the challenge up: two
+// completions of one state that both consumed it in time and spent it after
+// its expiry (slow verification) both succeeded, a replay (review finding;
+// the second spend below returned nil).
+func TestMemSpentAfterExpiry(t *testing.T) {
+	ctx := context.Background()
+	now := forge.Epoch
+	expires := now.Add(time.Minute)
+	late := expires.Add(time.Nanosecond)
+	s := &ceremony.MemSpent{}
+	first := s.Spend(ctx, []byte("challenge"), expires, late)
+	second := s.Spend(ctx, []byte("challenge"), expires, late.Add(time.Second))
+	if first == nil && second == nil {
+		t.Fatal("one challenge spent twice after its expiry")
+	}
+	for _, err := range []error{first, second} {
+		if !errors.Is(err, ceremony.ErrNotFound) {
+			t.Fatalf("spend after the expiry: %v, want ErrNotFound", err)
+		}
+	}
+	// In time, then again after the expiry: the second is refused too.
+	if err := s.Spend(ctx, []byte("other"), expires, expires); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Spend(ctx, []byte("other"), expires, late); !errors.Is(err, ceremony.ErrNotFound) {
+		t.Fatalf("spent again after the expiry: %v", err)
+	}
+}
+
 func TestStatelessConfiguration(t *testing.T) {
 	ctx := context.Background()
 	k := stateKey("k")

@@ -19,8 +19,11 @@ const DefaultMaxSpent = DefaultMaxChallenges
 // until it expires; after that, Stateless refuses it as expired anyway.
 //
 // Spend records the challenge of a state expiring at expires as spent at
-// now. It returns ErrNotFound when the challenge was recorded already
-// (WebAuthnChallengeNotFoundException), ErrStoreFull when it cannot record
+// now. It returns ErrNotFound when the challenge was recorded already, or
+// when now is past expires (WebAuthnChallengeNotFoundException: a state
+// consumed in time whose verification ran past its expiry is refused, which
+// is what lets an implementation forget a challenge once it expires without
+// letting a late completion spend it again), ErrStoreFull when it cannot record
 // it (TooManyRequestsException: the state is refused, never let through
 // unrecorded), or its own error (InternalErrorException). Spend is atomic:
 // of any number of concurrent calls for one challenge, at most one returns
@@ -47,8 +50,9 @@ type MemSpent struct {
 
 var _ SpentStates = (*MemSpent)(nil)
 
-// Spend records challenge as spent until expires (see SpentStates). It
-// returns ctx's error when ctx is done, recording nothing.
+// Spend records challenge as spent until expires (see SpentStates): a
+// challenge spent after expires is refused. It returns ctx's error when
+// ctx is done, recording nothing.
 func (s *MemSpent) Spend(ctx context.Context, challenge []byte, expires, now time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -57,13 +61,18 @@ func (s *MemSpent) Spend(ctx context.Context, challenge []byte, expires, now tim
 	if limit <= 0 {
 		limit = DefaultMaxSpent
 	}
+	if now.After(expires) {
+		return ErrNotFound // expired: see SpentStates
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for len(s.byTime) > 0 && now.After(s.byTime[0].expires) {
-		delete(s.m, heap.Pop(&s.byTime).(spentEntry).challenge)
-	}
 	if _, ok := s.m[string(challenge)]; ok {
 		return ErrNotFound
+	}
+	// Only entries expired before now, so never this challenge's: it is
+	// spent at now <= expires.
+	for len(s.byTime) > 0 && now.After(s.byTime[0].expires) {
+		delete(s.m, heap.Pop(&s.byTime).(spentEntry).challenge)
 	}
 	if len(s.m) >= limit {
 		return ErrStoreFull

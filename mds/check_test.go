@@ -37,6 +37,13 @@ var statusCases = []statusCase{
 	{"NOT_FIDO_CERTIFIED", []obj{{"status": "NOT_FIDO_CERTIFIED"}}, nil},
 	{"date-time effectiveDate", []obj{{"status": "REVOKED", "effectiveDate": "2026-03-01T11:00:00Z"}}, ErrRevoked},
 	{"date-time effectiveDate later today", []obj{{"status": "REVOKED", "effectiveDate": "2026-03-01T13:00:00Z"}}, nil},
+	// Review finding: a later report of any non-rejecting status lifted
+	// REVOKED or a compromise. Those stick; an unknown status lifts nothing.
+	{"REVOKED, then UPDATE_AVAILABLE", []obj{{"status": "REVOKED", "effectiveDate": "2024-01-01"}, {"status": "UPDATE_AVAILABLE", "effectiveDate": "2024-06-01"}}, ErrRevoked},
+	{"REVOKED, then NOT_FIDO_CERTIFIED", []obj{{"status": "REVOKED", "effectiveDate": "2024-01-01"}, {"status": "NOT_FIDO_CERTIFIED", "effectiveDate": "2024-06-01"}}, ErrRevoked},
+	{"REVOKED, then an unknown status", []obj{{"status": "REVOKED", "effectiveDate": "2024-01-01"}, {"status": "SOME_NEW_STATUS", "effectiveDate": "2024-06-01"}}, ErrRevoked},
+	{"key compromise, then certified", []obj{{"status": "ATTESTATION_KEY_COMPROMISE", "effectiveDate": "2024-01-01"}, {"status": "FIDO_CERTIFIED_L1", "effectiveDate": "2024-06-01"}}, ErrCompromised},
+	{"UV bypass, then an unknown status", []obj{{"status": "USER_VERIFICATION_BYPASS", "effectiveDate": "2024-01-01"}, {"status": "SOME_NEW_STATUS", "effectiveDate": "2024-06-01"}}, ErrUVBypass},
 }
 
 func statusIndex(t testing.TB, policy Policy) (*Index, *cert) {

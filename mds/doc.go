@@ -1,10 +1,16 @@
 // Package mds loads the FIDO Metadata Service (MDS3) BLOB and Google's Android
 // attestation status list from offline files and answers, without allocating,
 // the two questions a relying party asks at registration: which trust anchors
-// judge this authenticator's attestation chain ([Index.Anchors], a
-// [trust.Source]), and may this authenticator be registered at all
-// ([Index.Check]: status reports, certification level, declared attestation
-// types; [RevocationList.CheckChain]: revoked Android attestation keys).
+// judge this authenticator's attestation chain ([Index.Source], a
+// [trust.Source] that applies the status reports and the [Policy] at the time
+// given; [Index.Anchors] is the bare lookup, which applies neither), and may
+// this authenticator be registered at all ([Index.Check]: status reports,
+// certification level, declared attestation types;
+// [RevocationList.CheckChain]: revoked Android attestation keys). An
+// identifier the BLOB lists in an entry it cannot read (malformed, or
+// claimed by two entries) is rejected, not treated as unlisted; a REVOKED or
+// compromise report sticks; and an attestation key identifier's own entry
+// must not reject when the AAGUID's entry is the one used.
 //
 // Loading is done once per file and may allocate freely (encoding/json is used
 // for the BLOB payload after a strict grammar and duplicate-name check);

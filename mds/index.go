@@ -55,7 +55,7 @@ func (idx *Index) ByAAGUID(aaguid authdata.AAGUID) *Entry {
 	return idx.byAAGUID[aaguid]
 }
 
-// Anchors implements trust.Source with no policy: the entry's
+// Anchors implements trust.Source with no policy and no status: the entry's
 // attestationRootCertificates as anchors (they may be intermediates, and are
 // anchors as given), or a nil pool and nil error for an authenticator the
 // BLOB does not list. It never returns an error and does not allocate. Use
@@ -86,8 +86,13 @@ func (s *policySource) Anchors(q *trust.Query) (*trust.Pool, error) {
 	if s.idx == nil {
 		return nil, ErrNilIndex
 	}
-	e := s.idx.Lookup(q)
-	if err := s.idx.checkEntry(e, s.at); err != nil {
+	var aaguid authdata.AAGUID
+	var keyID []byte
+	if q != nil {
+		aaguid, keyID = q.AAGUID, q.KeyID
+	}
+	e, err := s.idx.judge(aaguid, keyID, s.at)
+	if err != nil {
 		// A status or policy rejection, not a failure of the index.
 		return nil, errors.Join(trust.ErrRejected, err)
 	}
@@ -124,8 +129,8 @@ func (idx *Index) Check(aaguid authdata.AAGUID, keyID []byte, at time.Time, atte
 	if idx == nil {
 		return ErrNilIndex
 	}
-	e := idx.lookup(aaguid, keyID)
-	if err := idx.checkEntry(e, at); err != nil || e == nil {
+	e, err := idx.judge(aaguid, keyID, at)
+	if err != nil || e == nil {
 		return err
 	}
 	switch attestationType {
@@ -144,6 +149,33 @@ func (idx *Index) Check(aaguid authdata.AAGUID, keyID []byte, at time.Time, atte
 	return ErrAttestationType
 }
 
+// judge looks the authenticator up (see Lookup) and applies the policy at
+// at: an identifier of a skipped entry is ErrMalformedEntry; the entry found
+// must pass checkEntry; and when the key identifier names another entry than
+// the AAGUID's, that entry's status must not reject either (an attestation
+// key reported compromised under its U2F entry stays compromised when the
+// same key attests a listed AAGUID).
+func (idx *Index) judge(aaguid authdata.AAGUID, keyID []byte, at time.Time) (*Entry, error) {
+	if _, bad := idx.badAAGUID[aaguid]; bad && !aaguid.IsZero() {
+		return nil, ErrMalformedEntry
+	}
+	if _, bad := idx.badKeyID[string(keyID)]; bad && len(keyID) != 0 {
+		return nil, ErrMalformedEntry
+	}
+	e := idx.lookup(aaguid, keyID)
+	if err := idx.checkEntry(e, at); err != nil {
+		return nil, err
+	}
+	if len(keyID) != 0 {
+		if k := idx.byKeyID[string(keyID)]; k != nil && k != e {
+			if err := rejectingStatus(k, at); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return e, nil
+}
+
 func (idx *Index) checkEntry(e *Entry, at time.Time) error {
 	if e == nil {
 		if idx.policy.RequireKnown {
@@ -151,15 +183,8 @@ func (idx *Index) checkEntry(e *Entry, at time.Time) error {
 		}
 		return nil
 	}
-	if r := currentStatus(e.StatusReports, at, nil); r != nil {
-		switch r.Status {
-		case StatusRevoked:
-			return ErrRevoked
-		case StatusAttestationKeyCompromise, StatusUserKeyRemoteCompromise, StatusUserKeyPhysicalCompromise:
-			return ErrCompromised
-		case StatusUserVerificationBypass:
-			return ErrUVBypass
-		}
+	if err := rejectingStatus(e, at); err != nil {
+		return err
 	}
 	if min := idx.policy.MinCertification; min != StatusNone {
 		r := currentStatus(e.StatusReports, at, isCertification)
@@ -199,3 +224,39 @@ func (idx *Index) Describe(aaguid authdata.AAGUID) (name, status string, ok bool
 	}
 	return name, status, true
 }
+
+// rejectingStatus returns the rejection e's reports make at at (reports
+// effective by then, or undated): ErrRevoked when any applicable report is
+// REVOKED, else ErrCompromised when any is ATTESTATION_KEY_COMPROMISE,
+// USER_KEY_REMOTE_COMPROMISE or USER_KEY_PHYSICAL_COMPROMISE: these stick,
+// since no later report (UPDATE_AVAILABLE, a new certification, a status
+// this package does not know) makes the keys and units already in the field
+// trustworthy again. USER_VERIFICATION_BYPASS (ErrUVBypass) rejects while
+// it is the current status (MDS3 §3.1.3: the latest report reflects it),
+// where a status this package does not know is skipped, neither lifting
+// nor causing a rejection: a later UPDATE_AVAILABLE or certification lifts
+// it, an unknown status does not.
+func rejectingStatus(e *Entry, at time.Time) error {
+	var worst error
+	for i := range e.StatusReports {
+		r := &e.StatusReports[i]
+		if !r.EffectiveDate.IsZero() && r.EffectiveDate.After(at) {
+			continue
+		}
+		switch r.Status {
+		case StatusRevoked:
+			return ErrRevoked
+		case StatusAttestationKeyCompromise, StatusUserKeyRemoteCompromise, StatusUserKeyPhysicalCompromise:
+			worst = ErrCompromised
+		}
+	}
+	if worst != nil {
+		return worst
+	}
+	if r := currentStatus(e.StatusReports, at, isKnown); r != nil && r.Status == StatusUserVerificationBypass {
+		return ErrUVBypass
+	}
+	return nil
+}
+
+func isKnown(s Status) bool { return s != StatusOther }

@@ -100,6 +100,11 @@ type Index struct {
 	policy   Policy
 	byAAGUID map[authdata.AAGUID]*Entry
 	byKeyID  map[string]*Entry // raw 20-byte SHA-1, not hex
+	// Identifiers of skipped entries (malformed, or claimed twice): the BLOB
+	// says something about them that cannot be read, so Source and Check
+	// reject them rather than treat them as unlisted.
+	badAAGUID map[authdata.AAGUID]struct{}
+	badKeyID  map[string]struct{}
 }
 
 // Skipped is an entry Load left out, with its position in entries[], its
@@ -266,6 +271,7 @@ func Load(blob []byte, opts *LoadOptions) (*Index, error) {
 		}
 		if err != nil {
 			idx.Skipped = append(idx.Skipped, Skipped{Index: i, ID: id, Reason: err})
+			idx.poison(&e)
 			continue
 		}
 		idx.Entries = append(idx.Entries, e)
@@ -280,6 +286,23 @@ func Load(blob []byte, opts *LoadOptions) (*Index, error) {
 		}
 	}
 	return idx, nil
+}
+
+// poison records the identifiers parseEntry read from a skipped entry (it
+// reads them first, so a later fault leaves them set).
+func (idx *Index) poison(e *Entry) {
+	if e.HasAAGUID {
+		if idx.badAAGUID == nil {
+			idx.badAAGUID = make(map[authdata.AAGUID]struct{})
+		}
+		idx.badAAGUID[e.AAGUID] = struct{}{}
+	}
+	for _, k := range e.KeyIDs {
+		if idx.badKeyID == nil {
+			idx.badKeyID = make(map[string]struct{})
+		}
+		idx.badKeyID[string(k)] = struct{}{}
+	}
 }
 
 // claim rejects an entry whose AAGUID or key identifier an earlier entry

@@ -105,10 +105,12 @@ type Stateless struct {
 	// ceremonies. Keys[0] seals; every key opens. 1 to MaxStateKeys keys.
 	Keys [][]byte
 	// Spent, when set, makes every state single use: Complete records the
-	// state's challenge in it once the state has opened and is found to be
-	// the client's, before the response is verified (a failed attempt
-	// spends the state, as in the stateful path), and refuses a state
-	// recorded already (WebAuthnChallengeNotFoundException).
+	// state's challenge in it once the response has verified (a response
+	// that fails verification spends nothing, so junk completions cannot
+	// fill Spent; it fails again on replay), and of two completions that
+	// both verify, Spend lets exactly one through; a state recorded already,
+	// or spent after its expiry, is refused
+	// (WebAuthnChallengeNotFoundException).
 	Spent SpentStates
 
 	once sync.Once

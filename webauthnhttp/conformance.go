@@ -88,7 +88,10 @@ type ConformanceOptions struct {
 // failure is a 4xx (5xx for a server fault, HTTPStatus) {"status":
 // "failed", "errorMessage": "<Exception>: <spec step>: <reason>[: <cause>]"}.
 //
-// It is a thin binding over what users deploy: the ceremonies are a
+// It is a test server, not a sign-up path to deploy: anyone may register
+// any username, and a passkey is added to an existing account without
+// asking a CanRegister as Handler does. It is a thin binding over what
+// users deploy: the ceremonies are a
 // ceremony.Lifecycle (Start/Complete, the same one NewHandler uses) with
 // the RelyingParty as given, the session cookie of Handler as client ID (the
 // tools keep cookies between options and result), the user records a

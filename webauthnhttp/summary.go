@@ -1,13 +1,17 @@
 package webauthnhttp
 
 import (
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/base64"
 	"log/slog"
 	"net/http"
 
 	"github.com/passkeykit/webauthn"
 	"github.com/passkeykit/webauthn/ceremony"
+	"github.com/passkeykit/webauthn/internal/x509lite"
 	"github.com/passkeykit/webauthn/mds"
+	"github.com/passkeykit/webauthn/trust"
 )
 
 func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
@@ -116,11 +120,8 @@ func summarizeRegistration(name string, reg *webauthn.Registration) *Registratio
 		Transports:      reg.Transports.Strings(),
 		Attachment:      reg.Attachment.String(),
 	}
-	// The chain verified, so it parses; a failure leaves the list empty.
-	if certs, err := reg.TrustPathCertificates(); err == nil {
-		for _, c := range certs {
-			s.TrustPath = append(s.TrustPath, c.Subject.String())
-		}
+	for _, der := range reg.TrustPath {
+		s.TrustPath = append(s.TrustPath, subjectString(der))
 	}
 	if s.Transports == nil {
 		s.Transports = []string{}
@@ -154,4 +155,26 @@ func optBool(v, has bool) *bool {
 		return nil
 	}
 	return &v
+}
+
+// subjectString is a certificate's subject as crypto/x509 spells it
+// (pkix.Name.String), read from the subject Name alone rather than by
+// parsing the whole certificate, key included, a second time with
+// crypto/x509 on every registration; "" when it cannot be read (the
+// verifier read the chain, so that does not happen for a TrustPath).
+func subjectString(der []byte) string {
+	var c x509lite.Certificate
+	var raw []byte
+	if x509lite.Parse(der, &c) == nil {
+		raw = c.RawSubject
+	} else if std, err := trust.ParseCertificate(der); err == nil {
+		raw = std.RawSubject // the mended Yubico certificates
+	}
+	var rdn pkix.RDNSequence
+	if rest, err := asn1.Unmarshal(raw, &rdn); err != nil || len(rest) != 0 {
+		return ""
+	}
+	var n pkix.Name
+	n.FillFromRDNSequence(&rdn)
+	return n.String()
 }

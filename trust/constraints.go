@@ -28,10 +28,17 @@ func hasNameConstraints(c *x509.Certificate) bool {
 // Self-issued intermediates count like any other (the RFC exempts them; as in
 // crypto/x509, this verifier does not), which can only reject more.
 func checkPathLen(issuer *x509.Certificate, below int) error {
-	if issuer.BasicConstraintsValid && issuer.MaxPathLen >= 0 && below > issuer.MaxPathLen {
+	if !pathLenAllows(issuer.BasicConstraintsValid, issuer.MaxPathLen, below) {
 		return ErrPathLen
 	}
 	return nil
+}
+
+// pathLenAllows reports whether a CA with these basicConstraints fields
+// (crypto/x509's encoding, which x509lite shares: MaxPathLen -1 for no
+// pathLenConstraint) may have below certificates between itself and the leaf.
+func pathLenAllows(bcValid bool, maxPathLen, below int) bool {
+	return !bcValid || maxPathLen < 0 || below <= maxPathLen
 }
 
 // checkNames fails closed on nameConstraints (ErrNameConstraints): the

@@ -159,7 +159,7 @@ func (v *Verifier) verify(ch *Chain, anchors *Pool, judge bool, at time.Time, op
 		}
 		// Outside checkLink and its cache: a link verified on another path
 		// says nothing about this path's length.
-		if p := &ch.certs[i+1]; p.BasicConstraintsValid && p.MaxPathLen >= 0 && i > p.MaxPathLen {
+		if p := &ch.certs[i+1]; !pathLenAllows(p.BasicConstraintsValid, p.MaxPathLen, i) {
 			return Result{}, errAt(i+1, ErrPathLen)
 		}
 		links[i] = k
@@ -235,28 +235,28 @@ func (opts *ChainOptions) handles(oid asn1.ObjectIdentifier) bool {
 // checkIssuer checks that issuer may have issued child, apart from the
 // signature.
 func checkIssuer(child, issuer *x509lite.Certificate) error {
-	switch {
-	case !bytes.Equal(child.RawIssuer, issuer.RawSubject):
-		return ErrIssuerMismatch
-	case issuer.Version == 3 && !issuer.BasicConstraintsValid, issuer.BasicConstraintsValid && !issuer.IsCA:
-		// RFC 5280 §6.1.4 (k): a v3 issuer must assert cA; v1 and v2
-		// certificates predate extensions and may issue (as in crypto/x509's
-		// CheckSignatureFrom), which matters for configured v1 roots.
-		return ErrNotCA
-	case issuer.KeyUsage != 0 && issuer.KeyUsage&x509lite.KeyUsageCertSign == 0:
-		return ErrNoCertSign
-	}
-	return nil
+	return issuerMay(child.RawIssuer, issuer.RawSubject, issuer.Version, issuer.BasicConstraintsValid, issuer.IsCA,
+		issuer.KeyUsage != 0 && issuer.KeyUsage&x509lite.KeyUsageCertSign == 0)
 }
 
 // checkAnchorIssuer is checkIssuer for an anchor outside the chain.
 func checkAnchorIssuer(child *x509lite.Certificate, issuer *x509.Certificate) error {
+	return issuerMay(child.RawIssuer, issuer.RawSubject, issuer.Version, issuer.BasicConstraintsValid, issuer.IsCA,
+		issuer.KeyUsage != 0 && issuer.KeyUsage&x509.KeyUsageCertSign == 0)
+}
+
+// issuerMay is the rule of checkIssuer on the fields both certificate types
+// carry: names chain, and the issuer is a CA that may sign certificates.
+func issuerMay(childIssuer, issuerSubject []byte, version int, bcValid, isCA, noCertSign bool) error {
 	switch {
-	case !bytes.Equal(child.RawIssuer, issuer.RawSubject):
+	case !bytes.Equal(childIssuer, issuerSubject):
 		return ErrIssuerMismatch
-	case issuer.Version == 3 && !issuer.BasicConstraintsValid, issuer.BasicConstraintsValid && !issuer.IsCA:
+	case version == 3 && !bcValid, bcValid && !isCA:
+		// RFC 5280 §6.1.4 (k): a v3 issuer must assert cA; v1 and v2
+		// certificates predate extensions and may issue (as in crypto/x509's
+		// CheckSignatureFrom), which matters for configured v1 roots.
 		return ErrNotCA
-	case issuer.KeyUsage != 0 && issuer.KeyUsage&x509.KeyUsageCertSign == 0:
+	case noCertSign:
 		return ErrNoCertSign
 	}
 	return nil
